@@ -1,0 +1,89 @@
+// Import rules of ../shared/DESIGN.md §2, checked by `npm run lint` (part of `npm test`).
+// Tests (*.test.ts) may import anything and are exempt.
+const TEST = '\\.test\\.ts$';
+// crypto files that hold or use private keys; the server must not reach any of them.
+const PRIVATE_CRYPTO = '^src/crypto/(identity|identity-export|login-sign|rotation-sign|envelope-seal|envelope-open|index)\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'protocol-is-a-leaf',
+      comment: 'protocol/ imports nothing of ours',
+      severity: 'error',
+      from: { path: '^src/protocol/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/protocol/' },
+    },
+    {
+      name: 'crypto-is-a-leaf',
+      comment: 'crypto/ imports nothing of ours',
+      severity: 'error',
+      from: { path: '^src/crypto/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/crypto/' },
+    },
+    {
+      name: 'media-and-store-import-protocol-at-most',
+      severity: 'error',
+      from: { path: '^src/(media|store)/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(protocol|media|store)/' },
+    },
+    {
+      name: 'server-imports-only-public-crypto',
+      comment: 'the server only ever handles ciphertext: from crypto/ it imports the verification entry alone',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: TEST },
+      to: { path: '^src/crypto/', pathNot: '^src/crypto/verify\\.ts$' },
+    },
+    {
+      name: 'server-never-reaches-private-key-code',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: TEST },
+      to: { path: PRIVATE_CRYPTO, reachable: true },
+    },
+    {
+      name: 'server-imports-no-client-side',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: TEST },
+      to: { path: '^src/(client|cli|web)/' },
+    },
+    {
+      name: 'client-imports-protocol-and-crypto',
+      severity: 'error',
+      from: { path: '^src/client/', pathNot: TEST },
+      to: { path: '^src/', pathNot: '^src/(client|protocol|crypto)/' },
+    },
+    {
+      name: 'cli-and-web-go-through-the-client-core',
+      comment: 'only the serve/admin commands may reach the server and its store',
+      severity: 'error',
+      from: { path: '^src/(cli|web)/', pathNot: [TEST, '^src/cli/commands/(serve|admin)\\.ts$'] },
+      to: { path: '^src/(server|store|media)/' },
+    },
+    {
+      name: 'nothing-imports-the-faces',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(cli|web)/', TEST] },
+      to: { path: '^src/(cli|web)/' },
+    },
+    {
+      name: 'browser-code-has-no-node-builtins',
+      comment: 'protocol/, crypto/, client/ and web/ run in browsers',
+      severity: 'error',
+      from: { path: '^src/(protocol|crypto|client|web)/', pathNot: TEST },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'type-only cycles (handlers naming the Hub type) are fine: they vanish at compile time',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)gen/|\\.d\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
+import { createVideoFactory } from '../../server/video-service.js';
+
+export const SERVE_HELP = `Usage: sealcast serve [options]
+
+Starts the sealcast server: HTTPS + WebSocket (wss://HOST:PORT/ws) on one TLS port.
+On first start a self-signed certificate is created under the data directory and its
+SHA-256 fingerprint printed; clients pin it on first use.
+
+Options (each also from an environment variable):
+  --host HOST            address to listen on            SEALCAST_HOST      (127.0.0.1; 0.0.0.0 for all)
+  --port N               TLS port (0 picks a free one)   SEALCAST_PORT      (8443)
+  --data DIR             database, certificate, cache    SEALCAST_DATA      (./data)
+  --videos DIR           video library                   SEALCAST_VIDEOS    (./videos)
+  --no-video             disable the video library
+  --no-sample            do not generate a sample video when the library is empty
+  --tls-cert FILE        PEM certificate (with --tls-key) SEALCAST_TLS_CERT
+  --tls-key FILE         PEM private key                  SEALCAST_TLS_KEY
+  --tls-min-version V    TLSv1.3 or TLSv1.2               SEALCAST_TLS_MIN_VERSION (TLSv1.3)
+  --allowed-origin URL   extra web origin allowed to open the socket (repeatable)
+                                                         SEALCAST_ALLOWED_ORIGINS (comma-separated)
+  --web-root DIR         web app files to serve at /     SEALCAST_WEB_ROOT  (built app, if present)
+  --log-level LEVEL      trace|debug|info|warn|error|silent  SEALCAST_LOG_LEVEL (info)
+  --log-file FILE        write logs there instead of stdout  SEALCAST_LOG_FILE
+
+Limits (environment only):
+  SEALCAST_MAX_FRAME_BYTES (${DEFAULT_LIMITS.maxFrameBytes})   SEALCAST_MESSAGES_PER_SECOND (${DEFAULT_LIMITS.messagesPerSecond})
+  SEALCAST_MESSAGE_BURST (${DEFAULT_LIMITS.messageBurst})          SEALCAST_CONNECTIONS_PER_ADDRESS (${DEFAULT_LIMITS.connectionsPerAddress})
+  SEALCAST_REGISTRATIONS_PER_MINUTE (${DEFAULT_LIMITS.registrationsPerMinute})
+  SEALCAST_MAX_STORED_BYTES_PER_RECIPIENT (${DEFAULT_LIMITS.maxStoredBytesPerRecipient})
+  SEALCAST_MAX_QUEUED_BYTES (${DEFAULT_LIMITS.maxQueuedBytes})     SEALCAST_MAILBOX_TTL_DAYS (30)
+`;
+
+const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
+  ['maxFrameBytes', 'SEALCAST_MAX_FRAME_BYTES', 1],
+  ['messagesPerSecond', 'SEALCAST_MESSAGES_PER_SECOND', 1],
+  ['messageBurst', 'SEALCAST_MESSAGE_BURST', 1],
+  ['connectionsPerAddress', 'SEALCAST_CONNECTIONS_PER_ADDRESS', 1],
+  ['registrationsPerMinute', 'SEALCAST_REGISTRATIONS_PER_MINUTE', 1],
+  ['maxStoredBytesPerRecipient', 'SEALCAST_MAX_STORED_BYTES_PER_RECIPIENT', 1],
+  ['maxQueuedBytes', 'SEALCAST_MAX_QUEUED_BYTES', 1],
+  ['mailboxTtlMs', 'SEALCAST_MAILBOX_TTL_DAYS', 24 * 3600 * 1000],
+];
+
+class UsageError extends Error {}
+
+function positiveNumber(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+/** Builds the server config from flags, then SEALCAST_* variables, then defaults. */
+export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      videos: { type: 'string' },
+      'no-video': { type: 'boolean' },
+      'no-sample': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-min-version': { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
+      'web-root': { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const port = positiveNumber('--port', values.port ?? env.SEALCAST_PORT ?? '8443');
+  if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+  const tlsMin = values['tls-min-version'] ?? env.SEALCAST_TLS_MIN_VERSION ?? 'TLSv1.3';
+  if (tlsMin !== 'TLSv1.3' && tlsMin !== 'TLSv1.2') throw new UsageError('--tls-min-version must be TLSv1.3 or TLSv1.2');
+  const level = values['log-level'] ?? env.SEALCAST_LOG_LEVEL ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
+    throw new UsageError(`--log-level must be one of trace, debug, info, warn, error, silent`);
+  }
+  const limits: ServerLimits = { ...DEFAULT_LIMITS };
+  for (const [key, name, scale] of LIMIT_ENV) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') limits[key] = positiveNumber(name, raw) * scale;
+  }
+  const origins = values['allowed-origin'] ?? (env.SEALCAST_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean);
+  const noVideo = values['no-video'] ?? false;
+  const certPath = values['tls-cert'] ?? env.SEALCAST_TLS_CERT;
+  const keyPath = values['tls-key'] ?? env.SEALCAST_TLS_KEY;
+  const logFile = values['log-file'] ?? env.SEALCAST_LOG_FILE;
+  return {
+    host: values.host ?? env.SEALCAST_HOST ?? '127.0.0.1',
+    port,
+    dataDir: resolve(values.data ?? env.SEALCAST_DATA ?? './data'),
+    videosDir: noVideo ? null : resolve(values.videos ?? env.SEALCAST_VIDEOS ?? './videos'),
+    generateSample: !(values['no-sample'] ?? false),
+    ...(certPath ? { tlsCert: certPath } : {}),
+    ...(keyPath ? { tlsKey: keyPath } : {}),
+    tlsMinVersion: tlsMin,
+    logLevel: level as ServerConfig['logLevel'],
+    ...(logFile ? { logFile } : {}),
+    allowedOrigins: origins,
+    webRoot: values['web-root'] ?? env.SEALCAST_WEB_ROOT ?? defaultWebRoot(),
+    limits,
+  };
+}
+
+function defaultWebRoot(): string | null {
+  return null;
+}
+
+/** `sealcast serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
+export async function run(argv: string[]): Promise<number> {
+  let config: ServerConfig | 'help';
+  try {
+    config = serveConfig(argv);
+  } catch (e) {
+    process.stderr.write(`sealcast serve: ${(e as Error).message}\nRun "sealcast serve --help" for usage.\n`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  let server;
+  try {
+    server = await startServer(config, { video: createVideoFactory() });
+  } catch (e) {
+    process.stderr.write(`sealcast serve: cannot start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const fp = formatFingerprint(server.certFingerprint);
+  process.stderr.write(
+    `sealcast listening on ${server.httpsUrl} (protocol at ${server.url}/ws)\n` +
+      `TLS certificate SHA-256 fingerprint${server.certCreated ? ' (new, self-signed)' : ''}:\n  ${fp}\n` +
+      `Clients pin it on first use; to pin explicitly: --fingerprint ${Buffer.from(server.certFingerprint).toString('hex')}\n` +
+      `data: ${config.dataDir}${config.videosDir ? `  videos: ${config.videosDir}` : ''}\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`\n${signal}: shutting down\n`);
+      const force = setTimeout(() => process.exit(1), 8000);
+      force.unref();
+      server.close().then(resolveStop, resolveStop);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

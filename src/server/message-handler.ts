@@ -1,0 +1,111 @@
+import { isCryptoError, readEnvelopeHeader } from '../crypto/verify.js';
+import { canonicalName, type Ack, type Send } from '../protocol/index.js';
+import type { ClientConnection } from './client-connection.js';
+import type { Hub } from './hub.js';
+import { ServerError } from './server-error.js';
+
+/** Stored messages sent to a client per login before it must ack some. */
+const BACKLOG_PAGE = 1000;
+
+function resolveRecipients(hub: Hub, sender: string, send: Send): string[] {
+  if (send.toAll) {
+    return hub.identities.list().filter((r) => r.name !== sender && !r.reset).map((r) => r.name);
+  }
+  let to: string;
+  try {
+    to = canonicalName(send.to);
+  } catch {
+    throw new ServerError('UNKNOWN_PEER', 'no such user', send.id);
+  }
+  const rec = hub.identities.get(to);
+  if (!rec || rec.reset) throw new ServerError('UNKNOWN_PEER', `no user "${to}" is registered`, send.id);
+  return [to];
+}
+
+/**
+ * Routes one envelope. The server reads only the envelope's public header, to check
+ * it names this sender and this id; the content stays ciphertext. The message is
+ * stored for every recipient before Accepted, so an acknowledged message survives a crash.
+ */
+export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: Send): void {
+  const sender = conn.name!;
+  if (!conn.messages.take()) {
+    hub.metrics.inc('dropped_by_limit_total');
+    throw new ServerError('RATE_LIMITED', 'too many messages per second; slow down', send.id);
+  }
+  let header;
+  try {
+    header = readEnvelopeHeader(send.envelope);
+  } catch (e) {
+    if (!isCryptoError(e)) throw e;
+    throw new ServerError('BAD_FRAME', 'envelope header is malformed', send.id);
+  }
+  if (header.senderName !== sender) throw new ServerError('BAD_FRAME', 'envelope names another sender', send.id);
+  if (!header.id.every((b, i) => b === send.id[i])) throw new ServerError('BAD_FRAME', 'envelope id differs from the frame id', send.id);
+  if (header.toAll !== send.toAll) throw new ServerError('BAD_FRAME', 'envelope and frame disagree on to-all', send.id);
+
+  const recipients = resolveRecipients(hub, sender, send);
+  const limit = hub.config.limits.maxStoredBytesPerRecipient;
+  const full = recipients.find((r) => hub.mailbox.bytesFor(r) + send.envelope.byteLength > limit);
+  if (full !== undefined) throw new ServerError('MAILBOX_FULL', `the mailbox of "${full}" is full`, send.id);
+
+  const now = Date.now();
+  const { duplicate } = hub.mailbox.store({
+    sender,
+    id: send.id,
+    toAll: send.toAll,
+    envelope: send.envelope,
+    recipients,
+    now,
+    ttlMs: hub.config.limits.mailboxTtlMs,
+  });
+  let deliveredNow = 0;
+  if (!duplicate) {
+    hub.metrics.inc('messages_routed_total');
+    hub.metrics.inc('messages_stored_total', recipients.length);
+    for (const r of recipients) {
+      const peer = hub.presence.get(r);
+      if (!peer) continue;
+      const sent = peer.send({
+        body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
+      });
+      if (sent) deliveredNow++;
+    }
+    hub.metrics.inc('messages_delivered_total', deliveredNow);
+  }
+  conn.send({
+    req,
+    body: { case: 'accepted', value: { id: send.id, deliveredNow, stored: recipients.length - deliveredNow } },
+  });
+}
+
+/** The recipient has opened the message: forget its copy and tell the sender. */
+export function handleAck(hub: Hub, conn: ClientConnection, _req: number, ack: Ack): void {
+  const removed = hub.mailbox.ack(conn.name!, ack.id);
+  if (!removed) return;
+  hub.metrics.inc('messages_acked_total');
+  hub.presence.get(removed.sender)?.send({ body: { case: 'delivered', value: { id: ack.id, by: conn.name! } } });
+}
+
+/** The sender's messages that the server still holds, per recipient. */
+export function handlePending(hub: Hub, conn: ClientConnection, req: number): void {
+  const items = hub.mailbox.pendingFrom(conn.name!).map((p) => ({
+    id: p.id,
+    to: p.to,
+    storedAt: BigInt(p.storedAt),
+    expiresAt: BigInt(p.expiresAt),
+  }));
+  conn.send({ req, body: { case: 'pending', value: { items } } });
+}
+
+/** Sends what was stored for this client while it was away, oldest first. */
+export function deliverBacklog(hub: Hub, conn: ClientConnection): void {
+  const items = hub.mailbox.forRecipient(conn.name!, 0, BACKLOG_PAGE);
+  for (const m of items) {
+    const sent = conn.send({
+      body: { case: 'deliver', value: { id: m.id, from: m.sender, toAll: m.toAll, envelope: m.envelope, serverTs: BigInt(m.storedAt) } },
+    });
+    if (!sent) return;
+    hub.metrics.inc('messages_delivered_total');
+  }
+}

@@ -1,0 +1,74 @@
+/** Everything the server can be told; cli/commands/serve.ts fills it from flags and SEALCAST_* variables. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Holds the database, the TLS certificate, the HLS secret and the video cache. */
+  dataDir: string;
+  /** Video library; null disables video. */
+  videosDir: string | null;
+  /** Generate a sample video when the library is empty. */
+  generateSample: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** 'TLSv1.3' by default; 'TLSv1.2' only when an operator must serve old clients. */
+  tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Log destination; defaults to stdout. */
+  logFile?: string;
+  /** Extra origins allowed to open the WebSocket (besides the server's own). */
+  allowedOrigins: string[];
+  /** Web app files to serve at /; null serves a short notice. */
+  webRoot: string | null;
+  limits: ServerLimits;
+}
+
+export interface ServerLimits {
+  maxFrameBytes: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  framesPerSecond: number;
+  connectionsPerAddress: number;
+  registrationsPerMinute: number;
+  maxStoredBytesPerRecipient: number;
+  /** Outgoing bytes queued for one client before it is disconnected as a slow consumer. */
+  maxQueuedBytes: number;
+  mailboxTtlMs: number;
+  loginTimeoutMs: number;
+  maxViolations: number;
+  hlsTokenTtlMs: number;
+  streamsPerConnection: number;
+  playsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxFrameBytes: 1024 * 1024,
+  messagesPerSecond: 50,
+  messageBurst: 200,
+  framesPerSecond: 200,
+  connectionsPerAddress: 5000,
+  registrationsPerMinute: 600,
+  maxStoredBytesPerRecipient: 256 * 1024 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  mailboxTtlMs: 30 * 24 * 3600 * 1000,
+  loginTimeoutMs: 10_000,
+  maxViolations: 5,
+  hlsTokenTtlMs: 3600 * 1000,
+  streamsPerConnection: 2,
+  playsPerMinute: 30,
+};
+
+/** A config with sane defaults for everything but the data directory. */
+export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: string }): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8443,
+    videosDir: null,
+    generateSample: false,
+    tlsMinVersion: 'TLSv1.3',
+    logLevel: 'info',
+    allowedOrigins: [],
+    webRoot: null,
+    ...overrides,
+    limits: { ...DEFAULT_LIMITS, ...(overrides.limits ?? {}) },
+  };
+}

@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { CLOSE_CODES } from '../protocol/index.js';
+import { openDatabase, SqliteIdentityStore, SqliteMailboxStore, type SqliteDatabase } from '../store/index.js';
+import { handleHttp } from './http-routes.js';
+import { Hub } from './hub.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { isOriginAllowed } from './origin-check.js';
+import { defaultConfig, type ServerConfig } from './server-config.js';
+import { loadTlsMaterial } from './tls-certificate.js';
+import type { VideoHandler } from './video-handler.js';
+
+/** A started server, as `startServer` hands it back. */
+export interface RunningServer {
+  port: number;
+  /** wss://HOST:PORT */
+  url: string;
+  /** https://HOST:PORT */
+  httpsUrl: string;
+  certFingerprint: Uint8Array;
+  certCreated: boolean;
+  hub: Hub;
+  log: Logger;
+  /** Graceful stop: refuse new work, tell clients to reconnect, close the store. */
+  close(): Promise<void>;
+}
+
+export type VideoFactory = (ctx: { config: ServerConfig; log: Logger; metrics: Metrics }) => Promise<VideoHandler | undefined>;
+
+/**
+ * Starts the server: one TLS port for HTTPS and the WebSocket protocol at /ws.
+ * Accepts a full config or the parts a test needs (the rest defaulted).
+ */
+export async function startServer(
+  partial: Partial<ServerConfig> & { dataDir: string },
+  options: { video?: VideoFactory } = {},
+): Promise<RunningServer> {
+  const config = defaultConfig(partial);
+  const log = createLogger(config);
+  const tls = await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey);
+  const db: SqliteDatabase = openDatabase(join(config.dataDir, 'sealcast.db'));
+  const metrics = new Metrics();
+  const identities = new SqliteIdentityStore(db);
+  const mailbox = new SqliteMailboxStore(db);
+  let video: VideoHandler | undefined;
+  try {
+    video = options.video ? await options.video({ config, log, metrics }) : undefined;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const hub = new Hub(config, log, metrics, identities, mailbox, tls.fingerprint, video);
+  metrics.gauge('connections', () => hub.connections.size);
+  metrics.gauge('online_users', () => hub.presence.size);
+  metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
+
+  const https: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: config.tlsMinVersion }, (req, res) => {
+    handleHttp(hub, req, res).catch((err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'http handler failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  // Twice the limit: frames between the two are answered with FRAME_TOO_LARGE before
+  // the close; anything larger is cut off by ws itself with 1009 without being buffered.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxFrameBytes * 2, perMessageDeflate: false });
+  https.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws' || hub.shuttingDown) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)) {
+      metrics.inc('dropped_by_limit_total');
+      log.warn({ origin: req.headers.origin }, 'websocket origin refused');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws, req));
+  });
+  https.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
+
+  await new Promise<void>((resolve, reject) => {
+    https.once('error', reject);
+    https.listen(config.port, config.host, () => {
+      https.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (https.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  const expiry = setInterval(() => {
+    const n = mailbox.expire(Date.now());
+    if (n > 0) log.info({ expired: n }, 'expired stored messages');
+  }, 60_000);
+  expiry.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      hub.shuttingDown = true;
+      clearInterval(expiry);
+      https.close();
+      for (const conn of hub.connections) {
+        conn.send({ body: { case: 'reconnect', value: { afterMs: 500, reason: 'server shutting down' } } });
+        conn.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutting down');
+      }
+      await video?.close();
+      const deadline = Date.now() + 3000;
+      while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of hub.connections) conn.ws.terminate();
+      wss.close();
+      https.closeAllConnections();
+      db.close();
+      log.info('stopped');
+      log.flush?.();
+    })();
+    return closing;
+  };
+
+  return {
+    port,
+    url: `wss://${hostForUrl}:${port}`,
+    httpsUrl: `https://${hostForUrl}:${port}`,
+    certFingerprint: tls.fingerprint,
+    certCreated: tls.created,
+    hub,
+    log,
+    close,
+  };
+}

@@ -1,0 +1,85 @@
+import type { SqliteDatabase } from './database.js';
+
+/** A name's registered public bundle, as the server keeps it. */
+export interface IdentityRecord {
+  name: string;
+  bundle: Uint8Array;
+  fingerprint: Uint8Array;
+  createdAt: number;
+  updatedAt: number;
+  /** Set by an operator reset: the next key to prove itself takes the name. */
+  reset: boolean;
+}
+
+/** The name ⇄ key registry's storage (SQLite now; PostgreSQL when the server scales out). */
+export interface IdentityStore {
+  get(name: string): IdentityRecord | undefined;
+  list(): IdentityRecord[];
+  /** Binds a new name, or rebinds an existing one (rotation, reset). */
+  put(name: string, bundle: Uint8Array, fingerprint: Uint8Array, now: number): void;
+  /** Operator reset for a lost key; returns false when the name is unknown. */
+  markReset(name: string, now: number): boolean;
+  remove(name: string): boolean;
+}
+
+interface Row {
+  name: string;
+  bundle: Buffer;
+  fingerprint: Buffer;
+  created_at: number;
+  updated_at: number;
+  reset: number;
+}
+
+function toRecord(r: Row): IdentityRecord {
+  return {
+    name: r.name,
+    bundle: new Uint8Array(r.bundle),
+    fingerprint: new Uint8Array(r.fingerprint),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    reset: r.reset !== 0,
+  };
+}
+
+/** IdentityStore on the server's SQLite database. */
+export class SqliteIdentityStore implements IdentityStore {
+  private readonly getStmt;
+  private readonly listStmt;
+  private readonly putStmt;
+  private readonly resetStmt;
+  private readonly removeStmt;
+
+  constructor(db: SqliteDatabase) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM identities WHERE name = ?');
+    this.listStmt = db.prepare<[], Row>('SELECT * FROM identities ORDER BY name');
+    this.putStmt = db.prepare(
+      `INSERT INTO identities (name, bundle, fingerprint, created_at, updated_at, reset)
+       VALUES (@name, @bundle, @fingerprint, @now, @now, 0)
+       ON CONFLICT (name) DO UPDATE SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now, reset = 0`,
+    );
+    this.resetStmt = db.prepare('UPDATE identities SET reset = 1, updated_at = ? WHERE name = ?');
+    this.removeStmt = db.prepare('DELETE FROM identities WHERE name = ?');
+  }
+
+  get(name: string): IdentityRecord | undefined {
+    const row = this.getStmt.get(name);
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(): IdentityRecord[] {
+    return this.listStmt.all().map(toRecord);
+  }
+
+  put(name: string, bundle: Uint8Array, fingerprint: Uint8Array, now: number): void {
+    this.putStmt.run({ name, bundle: Buffer.from(bundle), fingerprint: Buffer.from(fingerprint), now });
+  }
+
+  markReset(name: string, now: number): boolean {
+    return this.resetStmt.run(now, name).changes > 0;
+  }
+
+  remove(name: string): boolean {
+    return this.removeStmt.run(name).changes > 0;
+  }
+}

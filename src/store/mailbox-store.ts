@@ -1,0 +1,164 @@
+import type { SqliteDatabase } from './database.js';
+
+/** A message held for one recipient until that recipient acknowledges it. */
+export interface StoredDelivery {
+  seq: number;
+  sender: string;
+  id: Uint8Array;
+  toAll: boolean;
+  envelope: Uint8Array;
+  storedAt: number;
+  expiresAt: number;
+}
+
+/** What a sender may see of its own messages the server still holds. */
+export interface PendingEntry {
+  id: Uint8Array;
+  to: string;
+  storedAt: number;
+  expiresAt: number;
+}
+
+export interface StoreMessageInput {
+  sender: string;
+  id: Uint8Array;
+  toAll: boolean;
+  envelope: Uint8Array;
+  recipients: readonly string[];
+  now: number;
+  ttlMs: number;
+}
+
+/**
+ * Ciphertext-only store-and-forward. A message is written once and referenced by
+ * one delivery row per recipient; it disappears when the last recipient acks or it expires.
+ */
+export interface MailboxStore {
+  /** Stores a message for its recipients; `duplicate` when (sender, id) is already held. */
+  store(input: StoreMessageInput): { duplicate: boolean };
+  /** Deliveries waiting for `recipient`, oldest first, after `afterSeq`. */
+  forRecipient(recipient: string, afterSeq: number, limit: number): StoredDelivery[];
+  /** Removes recipient's copy of message `id`; returns its sender when one was removed. */
+  ack(recipient: string, id: Uint8Array): { sender: string } | undefined;
+  pendingFrom(sender: string): PendingEntry[];
+  bytesFor(recipient: string): number;
+  /** Deletes expired messages; returns how many. */
+  expire(now: number): number;
+  counts(): { messages: number; deliveries: number };
+}
+
+interface DeliveryRow {
+  seq: number;
+  sender: string;
+  id: Buffer;
+  to_all: number;
+  envelope: Buffer;
+  stored_at: number;
+  expires_at: number;
+}
+
+/** MailboxStore on the server's SQLite database. */
+export class SqliteMailboxStore implements MailboxStore {
+  private readonly findMessage;
+  private readonly insertMessage;
+  private readonly insertDelivery;
+  private readonly selectForRecipient;
+  private readonly findDelivery;
+  private readonly deleteDelivery;
+  private readonly deleteOrphan;
+  private readonly selectPending;
+  private readonly sumBytes;
+  private readonly deleteExpired;
+  private readonly countMessages;
+  private readonly countDeliveries;
+  private readonly storeTx;
+  private readonly ackTx;
+
+  constructor(db: SqliteDatabase) {
+    this.findMessage = db.prepare<[string, Buffer], { mid: number }>('SELECT mid FROM messages WHERE sender = ? AND id = ?');
+    this.insertMessage = db.prepare(
+      'INSERT INTO messages (sender, id, to_all, envelope, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertDelivery = db.prepare('INSERT OR IGNORE INTO deliveries (mid, recipient, bytes) VALUES (?, ?, ?)');
+    this.selectForRecipient = db.prepare<[string, number, number], DeliveryRow>(
+      `SELECT d.seq, m.sender, m.id, m.to_all, m.envelope, m.stored_at, m.expires_at
+         FROM deliveries d JOIN messages m ON m.mid = d.mid
+        WHERE d.recipient = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`,
+    );
+    this.findDelivery = db.prepare<[string, Buffer], { seq: number; mid: number; sender: string }>(
+      `SELECT d.seq, d.mid, m.sender FROM deliveries d JOIN messages m ON m.mid = d.mid
+        WHERE d.recipient = ? AND m.id = ? ORDER BY d.seq LIMIT 1`,
+    );
+    this.deleteDelivery = db.prepare('DELETE FROM deliveries WHERE seq = ?');
+    this.deleteOrphan = db.prepare(
+      'DELETE FROM messages WHERE mid = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE mid = ?)',
+    );
+    this.selectPending = db.prepare<[string], { id: Buffer; recipient: string; stored_at: number; expires_at: number }>(
+      `SELECT m.id, d.recipient, m.stored_at, m.expires_at FROM messages m JOIN deliveries d ON d.mid = m.mid
+        WHERE m.sender = ? ORDER BY d.seq`,
+    );
+    this.sumBytes = db.prepare<[string], { total: number | null }>('SELECT SUM(bytes) AS total FROM deliveries WHERE recipient = ?');
+    this.deleteExpired = db.prepare('DELETE FROM messages WHERE expires_at <= ?');
+    this.countMessages = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages');
+    this.countDeliveries = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM deliveries');
+
+    this.storeTx = db.transaction((input: StoreMessageInput): { duplicate: boolean } => {
+      const id = Buffer.from(input.id);
+      if (this.findMessage.get(input.sender, id)) return { duplicate: true };
+      const envelope = Buffer.from(input.envelope);
+      const mid = this.insertMessage.run(
+        input.sender, id, input.toAll ? 1 : 0, envelope, input.now, input.now + input.ttlMs,
+      ).lastInsertRowid;
+      for (const r of input.recipients) this.insertDelivery.run(mid, r, envelope.byteLength);
+      return { duplicate: false };
+    });
+    this.ackTx = db.transaction((recipient: string, id: Uint8Array): { sender: string } | undefined => {
+      const row = this.findDelivery.get(recipient, Buffer.from(id));
+      if (!row) return undefined;
+      this.deleteDelivery.run(row.seq);
+      this.deleteOrphan.run(row.mid, row.mid);
+      return { sender: row.sender };
+    });
+  }
+
+  store(input: StoreMessageInput): { duplicate: boolean } {
+    return this.storeTx(input);
+  }
+
+  forRecipient(recipient: string, afterSeq: number, limit: number): StoredDelivery[] {
+    return this.selectForRecipient.all(recipient, afterSeq, limit).map((r) => ({
+      seq: r.seq,
+      sender: r.sender,
+      id: new Uint8Array(r.id),
+      toAll: r.to_all !== 0,
+      envelope: new Uint8Array(r.envelope),
+      storedAt: r.stored_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  ack(recipient: string, id: Uint8Array): { sender: string } | undefined {
+    return this.ackTx(recipient, id);
+  }
+
+  pendingFrom(sender: string): PendingEntry[] {
+    return this.selectPending.all(sender).map((r) => ({
+      id: new Uint8Array(r.id),
+      to: r.recipient,
+      storedAt: r.stored_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  bytesFor(recipient: string): number {
+    return this.sumBytes.get(recipient)?.total ?? 0;
+  }
+
+  expire(now: number): number {
+    return this.deleteExpired.run(now).changes;
+  }
+
+  counts(): { messages: number; deliveries: number } {
+    return { messages: this.countMessages.get()!.n, deliveries: this.countDeliveries.get()!.n };
+  }
+}
