@@ -1,3 +1,5 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs this polyfill loaded first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, X509Certificate, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,17 @@
+/**
+ * Identities, envelopes, signatures, fingerprints and replay protection, on
+ * WebCrypto (and @hpke/core for RFC 9180). Runs unchanged in Node and browsers.
+ */
+export { SUITES, DEFAULT_SUITE, type SuiteName } from './suites.js';
+export { parseBundle, type PublicBundle } from './bundle.js';
+export { generateIdentity, exportIdentity, importIdentity, type Identity } from './identity.js';
+export { exportIdentityEncrypted, importIdentityEncrypted } from './identity-export.js';
+export { loginSignatureInput, verifyLogin, verifyRotation, rotationSignatureInput } from './login-proof.js';
+export { signLogin, signRotation } from './login-sign.js';
+export { sealEnvelope, type SealInput } from './envelope-seal.js';
+export { openEnvelope, type OpenInput, type Opened } from './envelope-open.js';
+export { readEnvelopeHeader, type EnvelopeHeader } from './envelope-format.js';
+export { fingerprintDigits, safetyNumber, shortFingerprint } from './fingerprint.js';
+export { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
+export { randomId, toHex, fromHex, toBase64, fromBase64, constantTimeEqual } from './bytes.js';
+export { CryptoError, isCryptoError, type CryptoErrorCode } from './crypto-error.js';

@@ -1,0 +1,140 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startServer, type RunningServer } from '../src/server/index.js';
+import { CLOSE_CODES, encodeClientFrame, WIRE_ERRORS } from '../src/protocol/index.js';
+import { RawClient } from './support/raw-client.js';
+import { removeDir, tempDir } from './support/server-process.js';
+
+let server: RunningServer;
+let dataDir: string;
+
+before(async () => {
+  dataDir = tempDir();
+  server = await startServer({
+    dataDir,
+    port: 0,
+    logLevel: 'silent',
+    limits: { loginTimeoutMs: 1500, maxFrameBytes: 64 * 1024 } as never,
+  });
+});
+
+after(async () => {
+  await server.close();
+  removeDir(dataDir);
+});
+
+function errorName(f: { body: { case?: string; value?: unknown } }): string | undefined {
+  return f.body.case === 'error' ? (f.body.value as { name: string }).name : undefined;
+}
+
+test('the server opens with a challenge carrying a fresh nonce and its certificate fingerprint', async () => {
+  const a = await RawClient.connect(server.url);
+  const b = await RawClient.connect(server.url);
+  const ca = await a.waitFor((f) => f.body.case === 'challenge');
+  const cb = await b.waitFor((f) => f.body.case === 'challenge');
+  if (ca.body.case !== 'challenge' || cb.body.case !== 'challenge') throw new Error('unreachable');
+  assert.equal(ca.body.value.nonce.length, 32);
+  assert.notDeepEqual(ca.body.value.nonce, cb.body.value.nonce);
+  assert.deepEqual(ca.body.value.certFingerprint, await a.peerCertFingerprint());
+  a.close();
+  b.close();
+});
+
+test('frames before login get NOT_AUTHENTICATED', async () => {
+  const c = await RawClient.connect(server.url);
+  const req = c.send({ body: { case: 'rosterRequest', value: {} } });
+  const reply = await c.reply(req);
+  assert.equal(errorName(reply), 'NOT_AUTHENTICATED');
+  c.close();
+});
+
+test('malformed frames get BAD_FRAME, and repeated violations close with 4001', async () => {
+  const c = await RawClient.connect(server.url);
+  c.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+  const err = await c.waitFor((f) => f.body.case === 'error');
+  assert.equal(errorName(err), 'BAD_FRAME');
+  if (err.body.case === 'error') assert.equal(err.body.value.code, WIRE_ERRORS.BAD_FRAME);
+  for (let i = 0; i < 5; i++) c.sendRaw(randomBytes(10));
+  assert.equal(await c.waitClose(), CLOSE_CODES.PROTOCOL_VIOLATION);
+});
+
+test('an oversized frame is answered with FRAME_TOO_LARGE and closed with 1009', async () => {
+  const c = await RawClient.connect(server.url);
+  c.sendRaw(new Uint8Array(64 * 1024 + 10));
+  const err = await c.waitFor((f) => f.body.case === 'error');
+  assert.equal(errorName(err), 'FRAME_TOO_LARGE');
+  assert.equal(await c.waitClose(), 1009);
+  const huge = await RawClient.connect(server.url);
+  huge.sendRaw(new Uint8Array(1024 * 1024));
+  assert.equal(await huge.waitClose(), 1009, 'a frame far over the limit is cut off by the WebSocket layer');
+});
+
+test('a text frame is a protocol violation', async () => {
+  const c = await RawClient.connect(server.url);
+  c.sendRaw('hello');
+  assert.equal(await c.waitClose(), CLOSE_CODES.PROTOCOL_VIOLATION);
+});
+
+test('a client that never logs in is closed with 4004', async () => {
+  const c = await RawClient.connect(server.url);
+  assert.equal(await c.waitClose(5000), CLOSE_CODES.AUTH_TIMEOUT);
+});
+
+test('a cross-site Origin is refused; same origin and no origin are allowed', async () => {
+  await assert.rejects(RawClient.connect(server.url, { Origin: 'https://evil.example' }), /HTTP 403/);
+  const same = await RawClient.connect(server.url, { Origin: `https://127.0.0.1:${server.port}` });
+  same.close();
+});
+
+test('live fuzz: 20,000 random and mutated frames all processed; the server stays up and other clients are unaffected', async () => {
+  // A server whose violation and rate limits are lifted, so every fuzz frame reaches the decoder and handlers.
+  const fuzzDir = tempDir();
+  const fuzzServer = await startServer({
+    dataDir: fuzzDir,
+    port: 0,
+    logLevel: 'silent',
+    limits: { maxViolations: 1e9, framesPerSecond: 1e6 } as never,
+  });
+  try {
+    const bystander = await RawClient.connect(fuzzServer.url);
+    await bystander.waitFor((f) => f.body.case === 'challenge');
+    const seeds = [
+      encodeClientFrame({ req: 1, body: { case: 'send', value: { id: randomBytes(16), to: 'bob', envelope: randomBytes(64) } } }),
+      encodeClientFrame({ req: 2, body: { case: 'login', value: { protocolVersion: 1, name: 'x', bundle: randomBytes(80), signature: randomBytes(64) } } }),
+      encodeClientFrame({ req: 3, body: { case: 'play', value: { streamId: 1, title: 'a', initialCredit: 2 } } }),
+      encodeClientFrame({ req: 4, body: { case: 'ack', value: { id: randomBytes(16) } } }),
+    ];
+    const rss = () => process.memoryUsage().rss;
+    let rssAfterFirst = 0;
+    const TOTAL = 20_000;
+    const PER_CONNECTION = 2_000;
+    for (let sent = 0; sent < TOTAL; ) {
+      const c = await RawClient.connect(fuzzServer.url);
+      for (let i = 0; i < PER_CONNECTION; i++, sent++) {
+        if (i % 2) c.sendRaw(randomBytes(1 + (i % 200)));
+        else {
+          const m = Uint8Array.from(seeds[i % seeds.length]!);
+          for (let k = 0; k <= i % 3; k++) m[(i * 7 + k * 13) % m.length] ^= 1 + ((i + k) % 255);
+          c.sendRaw(m);
+        }
+      }
+      // Barrier: the answer to this ping comes after every frame above was handled.
+      const barrier = c.send({ req: 999_999, body: { case: 'ping', value: { ts: 1n } } });
+      await c.reply(barrier, 30_000);
+      if (c.closeCode === undefined) c.close();
+      if (!rssAfterFirst) rssAfterFirst = rss();
+    }
+    const m = fuzzServer.hub.metrics.counters;
+    assert.ok(m.protocol_errors_total > TOTAL / 4, `decoder rejected ${m.protocol_errors_total} frames`);
+    const ping = bystander.send({ body: { case: 'ping', value: { ts: 1n } } });
+    assert.equal(errorName(await bystander.reply(ping)), 'NOT_AUTHENTICATED', 'the bystander is still answered');
+    global.gc?.();
+    const growth = rss() - rssAfterFirst;
+    assert.ok(growth < 64 * 1024 * 1024, `memory grew ${growth} bytes after the first connection`);
+    bystander.close();
+  } finally {
+    await fuzzServer.close();
+    removeDir(fuzzDir);
+  }
+});
