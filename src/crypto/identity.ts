@@ -35,10 +35,11 @@ export async function generateIdentity(suite: SuiteName = DEFAULT_SUITE, opts: {
     signing = (await crypto.subtle.generateKey({ name: 'Ed25519' }, extractable, ['sign', 'verify'])) as CryptoKeyPair;
     encryption = (await crypto.subtle.generateKey({ name: 'X25519' }, extractable, ['deriveBits'])) as CryptoKeyPair;
   }
-  return assemble(suite, signing.privateKey, signing.publicKey, encryption.privateKey, encryption.publicKey);
+  return identityFromKeys(suite, signing.privateKey, signing.publicKey, encryption.privateKey, encryption.publicKey);
 }
 
-async function assemble(suite: SuiteName, signPriv: CryptoKey, signPub: CryptoKey, decPriv: CryptoKey, encPub: CryptoKey): Promise<Identity> {
+/** Builds an identity (and its self-signed bundle) from existing key pairs: imports and test vectors. */
+export async function identityFromKeys(suite: SuiteName, signPriv: CryptoKey, signPub: CryptoKey, decPriv: CryptoKey, encPub: CryptoKey): Promise<Identity> {
   const body = encodeBundleBody(suite, await exportPublicKey(suite, signPub), await exportPublicKey(suite, encPub));
   const selfSig = await signBytes(suite, signPriv, bundleSignatureInput(body));
   const bundle = await parseBundle(encodeBundle(body, selfSig));

@@ -4,7 +4,7 @@
  */
 export { SUITES, DEFAULT_SUITE, type SuiteName } from './suites.js';
 export { parseBundle, type PublicBundle } from './bundle.js';
-export { generateIdentity, exportIdentity, importIdentity, type Identity } from './identity.js';
+export { generateIdentity, exportIdentity, importIdentity, identityFromKeys, type Identity } from './identity.js';
 export { exportIdentityEncrypted, importIdentityEncrypted } from './identity-export.js';
 export { loginSignatureInput, verifyLogin, verifyRotation, rotationSignatureInput } from './login-proof.js';
 export { signLogin, signRotation } from './login-sign.js';
