@@ -13,7 +13,8 @@ export async function rawLogin(
   const challenge = await client.waitFor((f) => f.body.case === 'challenge');
   if (challenge.body.case !== 'challenge') throw new Error('unreachable');
   const certFp = opts.certFingerprint ?? (await client.peerCertFingerprint());
-  const signature = await signLogin(identity, challenge.body.value.nonce, certFp, name);
+  // The proof covers the canonical (lower-case) name, whatever case the Login frame carries.
+  const signature = await signLogin(identity, challenge.body.value.nonce, certFp, name.toLowerCase());
   const req = client.send({
     body: { case: 'login', value: { protocolVersion: PROTOCOL_VERSION, name, bundle: identity.bundle.bytes, signature, client: 'test' } },
   });

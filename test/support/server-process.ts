@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealcastBin } from './repo-root.js';
@@ -45,6 +45,7 @@ export function removeDir(dir: string): void {
  */
 export async function spawnServer(opts: SpawnServerOptions = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDir('sealcast-data-');
+  mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'server.log');
   const args = [
     ...(opts.nodeArgs ?? []),

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
-import { createVideoFactory } from '../../server/video-service.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
 
@@ -129,7 +128,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer(config, { video: createVideoFactory() });
+    // Video pulls in the media pipeline (ffmpeg); load it only when the library is enabled.
+    const video = config.videosDir ? (await import('../../server/video-service.js')).createVideoFactory() : undefined;
+    server = await startServer(config, video ? { video } : {});
   } catch (e) {
     process.stderr.write(`sealcast serve: cannot start: ${(e as Error).message}\n`);
     return 1;

@@ -1,0 +1,13 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The client's config directory: SEALCAST_HOME, else $XDG_CONFIG_HOME/sealcast, else ~/.config/sealcast. */
+export function sealcastHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SEALCAST_HOME) return resolve(env.SEALCAST_HOME);
+  return join(env.XDG_CONFIG_HOME ? resolve(env.XDG_CONFIG_HOME) : join(homedir(), '.config'), 'sealcast');
+}
+
+/** The identity file: --identity, SEALCAST_IDENTITY, or HOME/identity.json. */
+export function identityPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? env.SEALCAST_IDENTITY ?? join(sealcastHome(env), 'identity.json'));
+}
