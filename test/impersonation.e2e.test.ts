@@ -121,3 +121,50 @@ test('a logged-in client cannot send as someone else', async () => {
   bob.client.close();
   mallory.client.close();
 });
+
+test('the recipient rejects tampered, misaddressed and replayed envelopes', async () => {
+  const { testClient, nextEvent } = await import('./support/test-client.js');
+  const bob = await testClient(server.url, 'bob2', { pin: server.fingerprintHex });
+  const carol = await rawLogin(server.url, 'carol2');
+  const mallory = await rawLogin(server.url, 'mallory2');
+  const sendRaw = async (envelope: Uint8Array, id: Uint8Array) => {
+    const req = mallory.client.send({ body: { case: 'send', value: { id, to: 'bob2', envelope } } });
+    const reply = await mallory.client.reply(req);
+    assert.equal(reply.body.case, 'accepted', 'the server routes it: only the recipient can judge the content');
+  };
+  const sealTo = (to: { name: string; bundle: typeof bob.identity.bundle }, id: Uint8Array, text = 'hi') =>
+    sealEnvelope({ sender: mallory.identity, senderName: 'mallory2', recipients: [to], id, ts: Date.now(), toAll: false, plaintext: new TextEncoder().encode(text) });
+
+  // Tampered: one byte of the ciphertext body flipped in transit.
+  const id1 = randomId();
+  const tampered = await sealTo({ name: 'bob2', bundle: bob.identity.bundle }, id1);
+  tampered[tampered.length - 80] ^= 0x40;
+  const rejectedTamper = nextEvent<{ code: string }>(bob, 'rejected');
+  await sendRaw(tampered, id1);
+  assert.equal((await rejectedTamper).code, 'BAD_SIGNATURE');
+
+  // Misaddressed: sealed for carol, routed to bob.
+  const id2 = randomId();
+  const forCarol = await sealTo({ name: 'carol2', bundle: carol.identity.bundle }, id2);
+  const rejectedMisaddressed = nextEvent<{ code: string }>(bob, 'rejected');
+  await sendRaw(forCarol, id2);
+  assert.equal((await rejectedMisaddressed).code, 'NOT_A_RECIPIENT');
+
+  // Replayed: a genuine message, shown once; the same envelope again is not shown again.
+  const id3 = randomId();
+  const genuine = await sealTo({ name: 'bob2', bundle: bob.identity.bundle }, id3, 'only once');
+  const shown = nextEvent<{ text: string }>(bob, 'message');
+  await sendRaw(genuine, id3);
+  assert.equal((await shown).text, 'only once');
+  await new Promise((r) => setTimeout(r, 300)); // bob's ack reaches the server, which forgets the message
+  let shownAgain = false;
+  bob.on('message', () => (shownAgain = true));
+  const duplicate = nextEvent<{ id: string }>(bob, 'duplicate');
+  await sendRaw(genuine, id3);
+  await duplicate;
+  assert.equal(shownAgain, false, 'the replay was not shown');
+
+  await bob.close();
+  carol.client.close();
+  mallory.client.close();
+});

@@ -58,6 +58,8 @@ export interface SendResult {
 export interface ClientEvents extends Record<string, unknown> {
   message: ReceivedMessage;
   rejected: { id: string; from: string; code: string; reason: string };
+  /** A message id already shown arrived again (a retry or a replay): acknowledged, not shown. */
+  duplicate: { id: string; from: string };
   delivered: { id: string; by: string };
   joined: { name: string };
   left: { name: string };
@@ -293,6 +295,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
     if (this.replay.has(sender.bundle.fingerprint, opened.id)) {
       // A redelivery of a message already shown (e.g. our ack was lost in a crash): ack, show nothing.
       this.post({ body: { case: 'ack', value: { id: idBytes } } });
+      this.emit('duplicate', { id, from });
       return;
     }
     try {
