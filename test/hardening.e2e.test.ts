@@ -1,0 +1,121 @@
+// Transport and operations hardening against a real server process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { connect } from 'node:tls';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { nextEvent, testClient } from './support/test-client.js';
+import { RawClient } from './support/raw-client.js';
+import { sealcastBin } from './support/repo-root.js';
+import { removeDir, spawnServer, tempDir } from './support/server-process.js';
+
+function get(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    }).on('error', reject).end();
+  });
+}
+
+test('TLS 1.3 only; security headers; /healthz and /metrics', async (t) => {
+  const server = await spawnServer();
+  t.after(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+  const tls12 = await new Promise<string>((resolve) => {
+    const s = connect({ host: '127.0.0.1', port: server.port, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => resolve('connected'));
+    s.on('error', (e) => resolve(`refused: ${e.message}`));
+  });
+  assert.match(tls12, /^refused/, 'a TLS 1.2 client cannot connect');
+  const tls13 = await new Promise<string>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
+      resolve(s.getProtocol() ?? '');
+      s.end();
+    });
+    s.on('error', reject);
+  });
+  assert.equal(tls13, 'TLSv1.3');
+
+  const home = await get(`${server.httpsUrl}/`);
+  assert.equal(home.status, 200);
+  const csp = String(home.headers['content-security-policy']);
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.equal(home.headers['referrer-policy'], 'no-referrer');
+  assert.equal(home.headers['x-content-type-options'], 'nosniff');
+
+  const health = await get(`${server.httpsUrl}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(JSON.parse(health.body).status, 'ok');
+  const c = await testClient(server.url, 'metered', { pin: server.fingerprintHex });
+  const metrics = await get(`${server.httpsUrl}/metrics`);
+  assert.match(metrics.headers['content-type'] as string, /text\/plain/);
+  for (const name of ['connections', 'logins_total', 'messages_routed_total', 'messages_stored_total', 'messages_delivered_total', 'dropped_by_limit_total', 'streams_started_total']) {
+    assert.match(metrics.body, new RegExp(`^sealcast_${name} \\d+`, 'm'), name);
+  }
+  assert.match(metrics.body, /^sealcast_logins_total [1-9]/m);
+  await c.close();
+  assert.equal((await get(`${server.httpsUrl}/nope`)).status, 404);
+});
+
+test('SIGTERM: clients are told to reconnect, the server exits within seconds, clients carry on after restart', async (t) => {
+  const root = tempDir('sealcast-term-');
+  const dataDir = join(root, 'data');
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  let server = await spawnServer({ dataDir, port });
+  t.after(async () => {
+    await server.kill9();
+    removeDir(root);
+  });
+  const raw = await RawClient.connect(server.url);
+  const alice = await testClient(server.url, 'alice', { pin: server.fingerprintHex, autoReconnect: true });
+  const bob = await testClient(server.url, 'bob', { pin: server.fingerprintHex, autoReconnect: true });
+  const dropped = nextEvent<{ code: number; willReconnect: boolean }>(alice, 'disconnected');
+  const t0 = Date.now();
+  const code = await server.stop();
+  assert.equal(code, 0);
+  assert.ok(Date.now() - t0 < 5000, `exited in ${Date.now() - t0} ms`);
+  assert.ok(raw.frames.some((f) => f.body.case === 'reconnect'), 'a Reconnect frame was sent');
+  const d = await dropped;
+  assert.equal(d.code, 4012);
+  assert.equal(d.willReconnect, true);
+
+  const back = nextEvent(alice, 'reconnected', () => true, 30_000);
+  server = await spawnServer({ dataDir, port });
+  await back;
+  await nextEvent(bob, 'reconnected', () => bob.isConnected, 30_000).catch(() => undefined);
+  const got = nextEvent<{ text: string }>(bob, 'message', () => true, 20_000);
+  await alice.send('bob', 'after the restart');
+  assert.equal((await got).text, 'after the restart');
+  await alice.close();
+  await bob.close();
+  raw.close();
+});
+
+test('a corrupted database stops the server at start with a clear error, file untouched', async (t) => {
+  const server = await spawnServer();
+  await server.stop();
+  t.after(() => removeDir(server.dataDir));
+  const db = join(server.dataDir, 'sealcast.db');
+  const bytes = readFileSync(db);
+  for (let i = 200; i < bytes.length; i += 512) bytes[i] ^= 0x5a;
+  writeFileSync(db, bytes);
+  const child = spawn(process.execPath, [sealcastBin(), 'serve', '--port', '0', '--data', server.dataDir, '--no-video', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(exitCode, 1);
+  assert.match(stderr, /damaged/);
+  assert.ok(stderr.includes(db), 'names the file');
+  assert.deepEqual(readFileSync(db), bytes, 'the damaged file is left for recovery');
+});
