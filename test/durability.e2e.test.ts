@@ -29,6 +29,9 @@ for (const how of ['graceful', 'kill -9'] as const) {
       assert.equal(r.stored, 1, 'kept for offline bob');
       sent.push(r.id);
     }
+    const pending = await alice.pending();
+    assert.deepEqual(pending.map((p) => p.id), sent, 'the sender sees what is still held');
+    assert.ok(pending.every((p) => p.to === 'bob' && p.expiresAt > Date.now() + 29 * 24 * 3600 * 1000), 'kept 30 days by default');
     await alice.close();
     if (how === 'graceful') assert.equal(await server.stop(), 0, 'SIGTERM exits 0');
     else await server.kill9();

@@ -13,6 +13,7 @@ Client:
   send         send one message and exit once the server stored it
   listen       print received messages (--json for scripts)
   who          list users with their key fingerprints
+  pending      your messages the server still holds for offline recipients
   keygen       create your identity
   videos       list the server's videos
   play         stream a video over the socket (to a player, the terminal, or a file)
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
   listen: () => import('./commands/listen.js'),
   who: () => import('./commands/who.js'),
   keygen: () => import('./commands/keygen.js'),
+  pending: () => import('./commands/pending.js'),
 };
 
 function version(): string {

@@ -95,7 +95,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
   private socket: SocketLike | undefined;
   private nonce: Uint8Array | undefined;
   private certFingerprint: Uint8Array | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly inFlight = new Map<number, Pending>();
   private nextReq = 1;
   private readonly peers = new Map<string, PeerRecord>();
   private trust!: TrustStore;
@@ -176,10 +176,10 @@ export class SealcastClient extends Emitter<ClientEvents> {
     const req = this.nextReq++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(req);
+        this.inFlight.delete(req);
         reject(new ClientError('TIMEOUT', `no answer from the server in ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(req, { resolve, reject, timer });
+      this.inFlight.set(req, { resolve, reject, timer });
       socket.send(encodeClientFrame({ ...frame, req }));
     });
   }
@@ -198,9 +198,9 @@ export class SealcastClient extends Emitter<ClientEvents> {
       return;
     }
     if (frame.req) {
-      const p = this.pending.get(frame.req);
+      const p = this.inFlight.get(frame.req);
       if (p) {
-        this.pending.delete(frame.req);
+        this.inFlight.delete(frame.req);
         clearTimeout(p.timer);
         if (frame.body.case === 'error') {
           const err = frame.body.value;
@@ -385,6 +385,13 @@ export class SealcastClient extends Emitter<ClientEvents> {
     );
   }
 
+  /** Our messages the server still holds (recipient offline or not yet acknowledged). */
+  async pending(): Promise<{ id: string; to: string; storedAt: number; expiresAt: number }[]> {
+    const reply = await this.request({ body: { case: 'pendingRequest', value: {} } });
+    if (reply.body.case !== 'pending') throw new ClientError('BAD_SERVER_FRAME', 'unexpected answer');
+    return reply.body.value.items.map((p) => ({ id: toHex(p.id), to: p.to, storedAt: Number(p.storedAt), expiresAt: Number(p.expiresAt) }));
+  }
+
   /** Everyone registered, with their key's trust state. */
   peerList(): PeerView[] {
     return [...this.peers.entries()]
@@ -446,10 +453,10 @@ export class SealcastClient extends Emitter<ClientEvents> {
     if (socket !== this.socket) return;
     this.connected = false;
     this.socket = undefined;
-    for (const [req, p] of this.pending) {
+    for (const [req, p] of this.inFlight) {
       clearTimeout(p.timer);
       p.reject(new ClientError('CLOSED', `connection closed (${code}${reason ? `: ${reason}` : ''})`));
-      this.pending.delete(req);
+      this.inFlight.delete(req);
     }
     const willReconnect = !!this.opts.autoReconnect && !this.closedByUser && code !== 4003 && code !== 4011;
     this.emit('disconnected', { code, reason, willReconnect });
