@@ -1,22 +1,39 @@
-// Passphrase-protected identity export, to move an identity between browsers and the CLI.
-import { buf, fromBase64, toBase64, utf8Bytes } from './bytes.js';
+// Passphrase-protected identity export, to move an identity between browsers and the CLI or
+// keep a backup: PBKDF2-HMAC-SHA256 (600,000 iterations) derives an AES-256-GCM key that
+// encrypts exportIdentity's JSON. Private-key side: never server-reachable.
+import { buf, concat, fromBase64, toBase64, utf8Bytes, Writer } from './bytes.js';
 import { CryptoError } from './crypto-error.js';
 import { exportIdentity, importIdentity, type Identity } from './identity.js';
 
-/** OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
-const ITERATIONS = 600_000;
+/** OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
+export const PBKDF2_ITERATIONS = 600_000;
+/** Shortest passphrase accepted when exporting (a floor, not a strength meter). */
+export const MIN_PASSPHRASE_LENGTH = 8;
+const MIN_ITERATIONS = 100_000;
+const MAX_ITERATIONS = 10_000_000;
+const SALT_BYTES = 16;
+const IV_BYTES = 12;
+const AAD_LABEL = utf8Bytes('sealcast-encrypted-identity-v1\0');
 
-interface Sealed {
+/** Version 1 of the encrypted identity (JSON). */
+interface EncryptedIdentityJson {
   sealcastEncryptedIdentity: 1;
   kdf: 'PBKDF2-SHA256';
   iterations: number;
+  cipher: 'AES-256-GCM';
   salt: string;
   iv: string;
   ciphertext: string;
 }
 
+/** The AEAD associated data: the KDF parameters, so they cannot be altered without detection. */
+function aad(iterations: number, salt: Uint8Array): Uint8Array {
+  return concat(AAD_LABEL, new Writer().u32(iterations).bytes(salt).finish());
+}
+
+/** NFC-normalised UTF-8, so the same passphrase typed on any platform derives the same key. */
 async function deriveKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', buf(utf8Bytes(passphrase)), 'PBKDF2', false, ['deriveKey']);
+  const base = await crypto.subtle.importKey('raw', buf(utf8Bytes(passphrase.normalize('NFC'))), 'PBKDF2', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'PBKDF2', hash: 'SHA-256', salt: buf(salt), iterations },
     base,
@@ -26,39 +43,79 @@ async function deriveKey(passphrase: string, salt: Uint8Array, iterations: numbe
   );
 }
 
-/** exportIdentity's JSON encrypted with AES-256-GCM under a PBKDF2-derived key. */
+/**
+ * exportIdentity's JSON encrypted under a passphrase, as JSON text: safe to store where others
+ * may read it, as strong as the passphrase. The identity must be extractable.
+ */
 export async function exportIdentityEncrypted(id: Identity, passphrase: string): Promise<string> {
-  if (typeof passphrase !== 'string' || passphrase.length < 8) throw new CryptoError('BAD_INPUT', 'passphrase must have at least 8 characters');
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const key = await deriveKey(passphrase, salt, ITERATIONS);
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(iv) }, key, buf(utf8Bytes(await exportIdentity(id))));
-  const sealed: Sealed = {
-    sealcastEncryptedIdentity: 1, kdf: 'PBKDF2-SHA256', iterations: ITERATIONS,
-    salt: toBase64(salt), iv: toBase64(iv), ciphertext: toBase64(new Uint8Array(ct)),
+  if (typeof passphrase !== 'string' || passphrase.length < MIN_PASSPHRASE_LENGTH) {
+    throw new CryptoError('BAD_INPUT', `passphrase: expected a string of at least ${MIN_PASSPHRASE_LENGTH} characters`);
+  }
+  const plain = utf8Bytes(await exportIdentity(id));
+  const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const key = await deriveKey(passphrase, salt, PBKDF2_ITERATIONS);
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad(PBKDF2_ITERATIONS, salt)) }, key, buf(plain));
+  plain.fill(0);
+  const out: EncryptedIdentityJson = {
+    sealcastEncryptedIdentity: 1,
+    kdf: 'PBKDF2-SHA256',
+    iterations: PBKDF2_ITERATIONS,
+    cipher: 'AES-256-GCM',
+    salt: toBase64(salt),
+    iv: toBase64(iv),
+    ciphertext: toBase64(new Uint8Array(ct)),
   };
-  return JSON.stringify(sealed, null, 2);
+  return JSON.stringify(out, null, 2);
 }
 
-export async function importIdentityEncrypted(text: string, passphrase: string, opts: { extractable?: boolean } = {}): Promise<Identity> {
-  let sealed: Sealed;
+/**
+ * Decrypts and imports an identity from exportIdentityEncrypted. A wrong passphrase (or an
+ * altered file: AES-GCM cannot tell them apart) is BAD_PASSPHRASE; a malformed file BAD_IDENTITY.
+ */
+export async function importIdentityEncrypted(text: string, passphrase: string, opts?: { extractable?: boolean }): Promise<Identity> {
+  if (typeof text !== 'string') throw new CryptoError('BAD_INPUT', 'text: expected string');
+  if (typeof passphrase !== 'string') throw new CryptoError('BAD_INPUT', 'passphrase: expected string');
+  let v: Partial<EncryptedIdentityJson>;
   try {
-    sealed = JSON.parse(text) as Sealed;
+    v = JSON.parse(text) as Partial<EncryptedIdentityJson>;
   } catch {
     throw new CryptoError('BAD_IDENTITY', 'encrypted identity is not valid JSON');
   }
-  if (!sealed || sealed.sealcastEncryptedIdentity !== 1 || sealed.kdf !== 'PBKDF2-SHA256') {
+  if (!v || typeof v !== 'object' || v.sealcastEncryptedIdentity !== 1 || v.kdf !== 'PBKDF2-SHA256' || v.cipher !== 'AES-256-GCM') {
     throw new CryptoError('BAD_IDENTITY', 'not a sealcast encrypted identity (version 1)');
   }
-  if (!Number.isInteger(sealed.iterations) || sealed.iterations < 100_000 || sealed.iterations > 10_000_000) {
-    throw new CryptoError('BAD_IDENTITY', 'encrypted identity has an unreasonable iteration count');
+  const iterations = v.iterations;
+  if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
+    throw new CryptoError('BAD_IDENTITY', `encrypted identity iteration count out of range ${MIN_ITERATIONS}-${MAX_ITERATIONS}`);
   }
-  const key = await deriveKey(passphrase, fromBase64(sealed.salt), sealed.iterations);
-  let plain: ArrayBuffer;
+  let salt: Uint8Array;
+  let iv: Uint8Array;
+  let ct: Uint8Array;
   try {
-    plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(fromBase64(sealed.iv)) }, key, buf(fromBase64(sealed.ciphertext)));
+    salt = fromBase64(v.salt as string);
+    iv = fromBase64(v.iv as string);
+    ct = fromBase64(v.ciphertext as string);
   } catch {
-    throw new CryptoError('BAD_PASSPHRASE', 'wrong passphrase, or the file was altered');
+    throw new CryptoError('BAD_IDENTITY', 'encrypted identity has malformed base64 fields');
   }
-  return importIdentity(new TextDecoder().decode(plain), opts);
+  if (salt.byteLength !== SALT_BYTES || iv.byteLength !== IV_BYTES || ct.byteLength < 16) {
+    throw new CryptoError('BAD_IDENTITY', 'encrypted identity has wrong salt, iv or ciphertext lengths');
+  }
+  const key = await deriveKey(passphrase, salt, iterations);
+  let plain: Uint8Array;
+  try {
+    plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad(iterations, salt)) }, key, buf(ct)));
+  } catch {
+    throw new CryptoError('BAD_PASSPHRASE', 'wrong passphrase, or the encrypted identity was altered');
+  }
+  let json: string;
+  try {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    throw new CryptoError('BAD_IDENTITY', 'decrypted identity is not UTF-8');
+  } finally {
+    plain.fill(0);
+  }
+  return importIdentity(json, opts);
 }

@@ -1,6 +1,7 @@
 /**
- * Identities, envelopes, signatures, fingerprints and replay protection, on
- * WebCrypto (and @hpke/core for RFC 9180). Runs unchanged in Node and browsers.
+ * sealcast's crypto module: identities, bundles, login proofs, envelopes, fingerprints and
+ * replay protection, on WebCrypto (plus @hpke/core for RFC 9180 HPKE). Runs unchanged in
+ * Node >= 20 and browsers. The server must import ./verify.js instead (public keys only).
  */
 export { SUITES, DEFAULT_SUITE, type SuiteName } from './suites.js';
 export { parseBundle, type PublicBundle } from './bundle.js';

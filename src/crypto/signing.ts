@@ -1,9 +1,14 @@
+// Signing with a private key (client side only; the server never reaches this file).
 import { buf } from './bytes.js';
-import type { SuiteName } from './suites.js';
-import { PSS_SALT } from './suites.js';
+import { CryptoError } from './crypto-error.js';
+import { PSS_SALT, type SuiteName } from './suites.js';
 
-/** Signs with a private key: Ed25519 or RSA-PSS-SHA256 (salt 32). */
+/** Signs with the identity's signing key: Ed25519, or RSA-PSS-SHA256 with a 32-byte salt. */
 export async function signBytes(suite: SuiteName, key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   const alg = suite === 'rsa-oaep-3072' ? { name: 'RSA-PSS', saltLength: PSS_SALT } : { name: 'Ed25519' };
-  return new Uint8Array(await crypto.subtle.sign(alg, key, buf(data)));
+  try {
+    return new Uint8Array(await crypto.subtle.sign(alg, key, buf(data)));
+  } catch {
+    throw new CryptoError('BAD_INPUT', `signing key is not a usable ${alg.name} private key`);
+  }
 }
