@@ -9,13 +9,21 @@ const NODE_BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `
  * build when anything in the bundle imports a Node built-in.
  */
 function noNodeBuiltins() {
+  const SHIM = '\0sealcast-webcrypto-shim';
   return {
     name: 'sealcast-no-node-builtins',
     enforce: 'pre',
     resolveId(source, importer) {
+      // @hpke/common falls back to `await import("crypto")` only when globalThis.crypto is
+      // missing, which never happens in a browser: point that one import at WebCrypto itself.
+      if (source === 'crypto' && importer?.includes('/node_modules/@hpke/')) return SHIM;
       if (NODE_BUILTINS.has(source)) {
         throw new Error(`browser bundle imports the Node built-in "${source}" from ${importer ?? '?'}`);
       }
+      return null;
+    },
+    load(id) {
+      if (id === SHIM) return 'export const webcrypto = globalThis.crypto; export default { webcrypto };';
       return null;
     },
   };

@@ -348,7 +348,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
     }
     const blocked = recipients.filter((r) => this.trust.isBlocked(r.name)).map((r) => r.name);
     if (blocked.length > 0) {
-      throw new ClientError('KEY_CHANGED', `the key of ${blocked.join(', ')} changed; check it with /verify and accept it with /accept before sending`, { peers: blocked });
+      throw new ClientError('KEY_CHANGED', `the key of ${blocked.join(', ')} changed; compare safety numbers and accept the new key before sending`, { peers: blocked });
     }
     const id = randomId();
     const envelope = await sealEnvelope({

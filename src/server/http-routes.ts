@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Hub } from './hub.js';
 
 const MIME: Record<string, string> = {
@@ -74,16 +74,15 @@ function serveStatic(root: string | null, pathname: string, res: ServerResponse)
     return send(res, 400, 'text/plain', 'bad request\n');
   }
   if (rel.includes('\0')) return send(res, 400, 'text/plain', 'bad request\n');
-  const file = normalize(join(root, rel === '/' ? 'index.html' : rel));
-  if (!file.startsWith(normalize(root) + sep)) return send(res, 404, 'text/plain', 'not found\n');
+  const base = resolve(root);
+  const file = normalize(join(base, rel === '/' ? 'index.html' : rel));
+  if (!file.startsWith(base + sep)) return send(res, 404, 'text/plain', 'not found\n');
   let size: number;
   try {
     const st = statSync(file);
     if (!st.isFile()) return send(res, 404, 'text/plain', 'not found\n');
     size = st.size;
   } catch {
-    // Unknown paths fall back to the app shell so client-side routes work.
-    if (!extname(file)) return serveStatic(root, '/', res);
     return send(res, 404, 'text/plain', 'not found\n');
   }
   res.writeHead(200, {

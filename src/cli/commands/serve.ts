@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
@@ -109,8 +111,10 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/** The web app built by `npm run build` (dist/web), when present. */
 function defaultWebRoot(): string | null {
-  return null;
+  const dir = fileURLToPath(new URL('../../../web/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 /** `sealcast serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */

@@ -1,0 +1,34 @@
+/** Minimal promise wrapper over one IndexedDB object store (key → structured-clone value). */
+export class IdbStore {
+  private constructor(private readonly db: IDBDatabase, private readonly store: string) {}
+
+  static open(dbName: string, store = 'kv'): Promise<IdbStore> {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(dbName, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(store);
+      req.onsuccess = () => resolve(new IdbStore(req.result, store));
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB unavailable'));
+    });
+  }
+
+  private run<T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const tx = this.db.transaction(this.store, mode);
+      const req = op(tx.objectStore(this.store));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    });
+  }
+
+  get<T>(key: string): Promise<T | undefined> {
+    return this.run('readonly', (s) => s.get(key) as IDBRequest<T | undefined>);
+  }
+
+  put(key: string, value: unknown): Promise<void> {
+    return this.run('readwrite', (s) => s.put(value, key)).then(() => undefined);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.run('readwrite', (s) => s.delete(key)).then(() => undefined);
+  }
+}
