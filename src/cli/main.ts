@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
 
-const USAGE = `sealcast: end-to-end-encrypted messaging and video streaming
+const USAGE = `sealcast: end-to-end-encrypted messaging (video streaming is coming)
 
 Usage: sealcast COMMAND [options]
 
@@ -15,8 +15,6 @@ Client:
   who          list users with their key fingerprints
   pending      your messages the server still holds for offline recipients
   keygen       create your identity
-  videos       list the server's videos
-  play         stream a video over the socket (to a player, the terminal, or a file)
 
 Run "sealcast COMMAND --help" for a command's options.
 `;
