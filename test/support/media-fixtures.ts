@@ -20,7 +20,8 @@ export function keyframeTimes(file: string): number[] {
 /** Height of every decoded video frame, in order. */
 export function frameHeights(file: string): number[] {
   const out = execFileSync(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=height', '-of', 'csv=p=0', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return out.split('\n').filter(Boolean).map(Number);
+  // Lines are "HEIGHT" (some builds add a trailing separator or side-data lines): keep the numbers.
+  return out.split('\n').map((l) => parseInt(l, 10)).filter((n) => Number.isFinite(n));
 }
 
 /** Errors ffmpeg reports while decoding a whole file ('' when clean). */
