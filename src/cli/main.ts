@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
 
-const USAGE = `sealcast: end-to-end-encrypted messaging (video streaming is coming)
+const USAGE = `sealcast: end-to-end-encrypted messaging and adaptive video streaming
 
 Usage: sealcast COMMAND [options]
 
@@ -14,6 +14,8 @@ Client:
   listen       print received messages (--json for scripts)
   who          list users with their key fingerprints
   pending      your messages the server still holds for offline recipients
+  videos       list the server's videos
+  play         stream a video over the socket (to ffplay/mpv, a file, or standard output)
   keygen       create your identity
 
 Run "sealcast COMMAND --help" for a command's options.
@@ -30,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
   who: () => import('./commands/who.js'),
   keygen: () => import('./commands/keygen.js'),
   pending: () => import('./commands/pending.js'),
+  videos: () => import('./commands/videos.js'),
+  play: () => import('./commands/play.js'),
 };
 
 function version(): string {

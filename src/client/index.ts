@@ -5,3 +5,4 @@ export * from './sealcast-client.js';
 export * from './socket-like.js';
 export * from './storage.js';
 export * from './trust-store.js';
+export * from './video-stream.js';

@@ -11,6 +11,7 @@ import { Emitter } from './event-emitter.js';
 import type { Connector, SocketLike } from './socket-like.js';
 import type { ClientStorage } from './storage.js';
 import { TrustStore } from './trust-store.js';
+import { VideoStream } from './video-stream.js';
 
 export interface ClientOptions {
   url: string;
@@ -106,6 +107,8 @@ export class SealcastClient extends Emitter<ClientEvents> {
   /** Sends not yet acknowledged by the server; resent with the same id after a reconnect. */
   private readonly unacked = new Map<string, { frame: ClientFrameInit; resolve: (r: SendResult) => void; reject: (e: Error) => void }>();
   private replaySave: ReturnType<typeof setTimeout> | undefined;
+  private readonly streams = new Map<number, VideoStream>();
+  private nextStreamId = 1;
   /** Deliveries are handled one at a time, in order. */
   private inbox: Promise<void> = Promise.resolve();
 
@@ -230,6 +233,14 @@ export class SealcastClient extends Emitter<ClientEvents> {
         return;
       case 'reconnect':
         return;
+      case 'streamStart':
+      case 'segmentChunk':
+      case 'streamEnd': {
+        const stream = this.streams.get(frame.body.value.streamId);
+        stream?.onFrame(frame);
+        if (frame.body.case === 'streamEnd') this.streams.delete(frame.body.value.streamId);
+        return;
+      }
       default:
         return;
     }
@@ -383,6 +394,37 @@ export class SealcastClient extends Emitter<ClientEvents> {
         entry.reject(e as Error);
       },
     );
+  }
+
+  /** The server's video library. */
+  async listVideos() {
+    const reply = await this.request({ body: { case: 'videoListRequest', value: {} } });
+    if (reply.body.case !== 'videoList') throw new ClientError('BAD_SERVER_FRAME', 'unexpected answer');
+    return reply.body.value.titles;
+  }
+
+  /** A short-lived HLS URL path (with its token) for a title, for browsers and standard players. */
+  async hlsToken(title: string): Promise<{ path: string; token: string; expiresAt: number }> {
+    const reply = await this.request({ body: { case: 'hlsTokenRequest', value: { title } } });
+    if (reply.body.case !== 'hlsToken') throw new ClientError('BAD_SERVER_FRAME', 'unexpected answer');
+    return { path: reply.body.value.path, token: reply.body.value.token, expiresAt: Number(reply.body.value.expiresAt) };
+  }
+
+  /** Starts streaming a title over this connection; resolves once the server accepted the PLAY. */
+  async play(title: string, opts: { policy?: string; startMs?: number; initialCredit?: number } = {}): Promise<VideoStream> {
+    const streamId = this.nextStreamId++;
+    const stream = new VideoStream(streamId, (body) => this.post({ body } as ClientFrameInit));
+    this.streams.set(streamId, stream);
+    try {
+      // The StreamStart answer is routed to the stream like every other stream frame.
+      await this.request({
+        body: { case: 'play', value: { streamId, title, policy: opts.policy ?? 'abr', startMs: Math.round(opts.startMs ?? 0), initialCredit: opts.initialCredit ?? 3 } },
+      });
+    } catch (e) {
+      this.streams.delete(streamId);
+      throw e;
+    }
+    return stream;
   }
 
   /** Our messages the server still holds (recipient offline or not yet acknowledged). */

@@ -1,0 +1,162 @@
+// Video end to end: a real server process, the real CLI, real ffmpeg; HLS over TLS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { request } from 'node:https';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { ffprobePath } from '../src/media/ffmpeg-path.js';
+import { runCli } from './support/cli-process.js';
+import { decodeErrors, frameHeights, makeClip } from './support/media-fixtures.js';
+import { rssBytes } from './support/proc-memory.js';
+import { nextEvent, testClient } from './support/test-client.js';
+import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
+
+let server: ServerProcess;
+let root: string;
+const home = () => join(root, 'viewer');
+
+function get(path: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(`${server.httpsUrl}${path}`, { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('latin1').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }));
+    }).on('error', reject).end();
+  });
+}
+
+function firstPts(file: string): number {
+  return parseFloat(execFileSync(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file], { encoding: 'utf8' }).split('\n')[0]!);
+}
+
+before(async () => {
+  root = tempDir('sealcast-video-');
+  const videos = join(root, 'videos');
+  mkdirSync(videos);
+  makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 12 });
+  server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const r = await runCli(['videos', server.url, '--name', 'viewer', '--json'], { home: home() });
+    if (r.stdout.includes('"state":"ready"')) return;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error('movie never became ready');
+});
+
+after(async () => {
+  await server.stop();
+  removeDir(root);
+});
+
+test('videos lists duration, renditions and state', async () => {
+  const r = await runCli(['videos', server.url, '--name', 'viewer', '--json'], { home: home() });
+  const t = JSON.parse(r.stdout.trim().split('\n')[0]!);
+  assert.equal(t.name, 'movie');
+  assert.ok(Math.abs(t.durationMs - 12_000) < 200);
+  assert.deepEqual(t.renditions.map((x: { height: number }) => x.height), [240, 360, 480]);
+  const human = await runCli(['videos', server.url, '--name', 'viewer'], { home: home() });
+  assert.match(human.stdout, /movie\s+0:12\s+ready\s+240p@/);
+});
+
+test('play --policy thirds --out -: decodes cleanly, frame count and heights low → middle → high', async () => {
+  const file = join(root, 'thirds.ts');
+  const r = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'thirds', '--out', file], { home: home(), timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(decodeErrors(file), '');
+  const heights = frameHeights(file);
+  assert.ok(Math.abs(heights.length - 360) <= 60, `${heights.length} frames`);
+  const order = heights.filter((h, i) => i === 0 || h !== heights[i - 1]);
+  assert.deepEqual(order, [240, 360, 480]);
+  assert.match(r.stderr, /finished: 6 segments \(240p×2 360p×2 480p×2\)/);
+
+  const stdout = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'fixed:240p', '--out', '-'], { home: home(), timeoutMs: 60_000 });
+  assert.equal(stdout.code, 0, stdout.stderr);
+  assert.ok(stdout.stdout.length > 100_000, 'the stream went to standard output');
+  const fixedFile = join(root, 'fixed.ts');
+  await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'fixed:240p', '--out', fixedFile], { home: home(), timeoutMs: 60_000 });
+  assert.ok(frameHeights(fixedFile).every((h) => h === 240));
+});
+
+test('seek: --at half-way gives about half the frames, starting 6 s later', async () => {
+  const full = join(root, 'full.ts');
+  const half = join(root, 'half.ts');
+  await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'fixed:360p', '--out', full], { home: home(), timeoutMs: 60_000 });
+  const r = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'fixed:360p', '--at', '0:06', '--out', half], { home: home(), timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const n = frameHeights(half).length;
+  assert.ok(Math.abs(n - 180) <= 30, `${n} frames after seeking half-way`);
+  const offset = firstPts(half) - firstPts(full);
+  assert.ok(Math.abs(offset - 6) < 0.1, `starts ${offset.toFixed(3)} s after the full stream (want 6)`);
+});
+
+test('abr: a slowed reader ends on a lower rung than a fast one', async () => {
+  const fast = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--player', 'none'], { home: home(), timeoutMs: 60_000 });
+  const slow = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--player', 'none', '--throttle', '300'], { home: home(), timeoutMs: 90_000 });
+  const last = (s: string) => Number([...s.matchAll(/segment \d+ (\d+)p/g)].at(-1)![1]);
+  assert.ok(last(slow.stderr) < last(fast.stderr), `slow ended at ${last(slow.stderr)}p, fast at ${last(fast.stderr)}p`);
+});
+
+test('STOP ends within a segment; chat keeps flowing during a stream', async () => {
+  const viewer = await testClient(server.url, 'watcher', { pin: server.fingerprintHex });
+  const friend = await testClient(server.url, 'friend', { pin: server.fingerprintHex });
+  await viewer.refreshRoster();
+  await friend.refreshRoster();
+  // Two segments of credit and no more: the stream is mid-way, waiting, when STOP comes.
+  const stream = await viewer.play('movie', { policy: 'fixed:480p', initialCredit: 2 });
+  let segments = 0;
+  stream.on('segment', () => segments++);
+  await nextEvent(stream as never, 'segment');
+  const t0 = Date.now();
+  const chat = nextEvent<{ text: string }>(viewer, 'message');
+  await friend.send('watcher', 'chat while streaming');
+  assert.equal((await chat).text, 'chat while streaming');
+  assert.ok(Date.now() - t0 < 2000, `chat took ${Date.now() - t0} ms during the stream`);
+  const atStop = segments;
+  const ended = nextEvent<{ reason: string }>(stream as never, 'end');
+  stream.stop();
+  assert.equal((await ended).reason, 'stopped');
+  assert.ok(segments - atStop <= 1, `${segments - atStop} segments after STOP`);
+  await viewer.send('friend', 'still usable after stop');
+  await viewer.close();
+  await friend.close();
+});
+
+test('HLS over TLS: token required, master and segment decode with ffprobe, traversal refused', async () => {
+  const c = await testClient(server.url, 'hlsuser', { pin: server.fingerprintHex });
+  const { path, token } = await c.hlsToken('movie');
+  const master = await get(path);
+  assert.equal(master.status, 200);
+  assert.match(master.type, /mpegurl/);
+  assert.equal((master.body.match(/#EXT-X-STREAM-INF/g) ?? []).length, 3);
+  const media = await get(`/hls/movie/240/index.m3u8?token=${encodeURIComponent(token)}`);
+  assert.match(media.body, /0\.ts\?token=/);
+  const seg = await get(`/hls/movie/240/0.ts?token=${encodeURIComponent(token)}`);
+  assert.equal(seg.status, 200);
+  assert.equal(seg.type, 'video/mp2t');
+  const probe = execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'stream=codec_name,height', '-of', 'csv=p=0', `${server.httpsUrl}${path}`], { encoding: 'utf8' });
+  assert.match(probe, /h264/);
+  assert.equal((await get('/hls/movie/master.m3u8')).status, 403, 'no token');
+  assert.equal((await get(`/hls/movie/master.m3u8?token=${token.slice(0, -2)}xx`)).status, 403, 'bad token');
+  for (const bad of ['/hls/..%2F..%2Fetc/master.m3u8', '/hls/%2Fetc%2Fpasswd/master.m3u8', '/hls/movie/../../data/master.m3u8', '/hls/a%00b/master.m3u8']) {
+    const r = await get(`${bad}?token=${token}`);
+    assert.ok(r.status >= 400 && r.status < 500, `${bad} → ${r.status}`);
+  }
+  await c.close();
+});
+
+test('a client that reads nothing while streaming: server memory stays bounded', async () => {
+  const c = await testClient(server.url, 'stalled', { pin: server.fingerprintHex });
+  const before = rssBytes(server.proc.pid!);
+  const stream = await c.play('movie', { policy: 'fixed:480p', initialCredit: 16 });
+  // Stop reading at the TCP level: the server's stream must wait, not buffer the title.
+  const sockets = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h): h is TLSSocket => (h as TLSSocket)?.encrypted === true);
+  for (const s of sockets) s.pause();
+  await new Promise((r) => setTimeout(r, 2500));
+  const after = rssBytes(server.proc.pid!);
+  assert.ok(after - before < 64 * 1024 * 1024, `server RSS grew ${((after - before) / 1e6).toFixed(1)} MB`);
+  for (const s of sockets) s.resume();
+  stream.stop();
+  await c.close();
+});
