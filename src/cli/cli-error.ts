@@ -6,6 +6,8 @@ export const EXIT = {
   CERT_CHANGED: 3,
   KEY_CHANGED: 4,
   LOGIN_REFUSED: 5,
+  /** The server could not be reached (DNS, refused, TLS or WebSocket handshake failure). */
+  UNREACHABLE: 6,
 } as const;
 
 /** An error the CLI reports in one line with a chosen exit code. */

@@ -1,39 +1,16 @@
-import { basename, dirname, join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { existsSync } from 'node:fs';
 import { ClientError, isClientError, SealcastClient } from '../client/index.js';
 import { SUITES, type SuiteName } from '../crypto/index.js';
 import { canonicalName } from '../protocol/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FileStorage } from './file-storage.js';
-import { identityPath, sealcastHome } from './home.js';
-import { loadOrCreateIdentity } from './identity-file.js';
-import { KnownServers } from './known-servers.js';
+import { identityPath, sealcastHome, statePath } from './home.js';
+import { loadOrCreateIdentity, pendingRotationPath } from './identity-file.js';
+import { KnownServers, parseFingerprint } from './known-servers.js';
 import { nodeConnector, normalizeUrl } from './node-connector.js';
+import { stringOption, type ParsedCommand } from './options.js';
 
-/** Options every client command takes. */
-export const CLIENT_OPTIONS = {
-  name: { type: 'string', short: 'n' },
-  identity: { type: 'string' },
-  fingerprint: { type: 'string' },
-  suite: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
-export const CLIENT_OPTIONS_HELP = `  --name NAME          your name on the server          SEALCAST_NAME
-  --identity FILE      your identity (private keys)    SEALCAST_IDENTITY  (SEALCAST_HOME/identity.json)
-  --fingerprint HEX    pin the server certificate's SHA-256 explicitly (otherwise pinned on first use)
-  --suite SUITE        suite for a new identity: ${SUITES.join(' | ')}
-Environment: SEALCAST_HOME (default ~/.config/sealcast) holds identity, pinned servers, peer keys; SEALCAST_URL.`;
-
-/** Parses a command's arguments, turning parseArgs' errors into usage errors. */
-export function parseCommand<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options: { ...CLIENT_OPTIONS, ...options }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new CliError((e as Error).message, EXIT.USAGE);
-  }
-}
-
+/** What a client command needs to reach a server. */
 export interface SessionInput {
   url: string | undefined;
   name: string | undefined;
@@ -41,96 +18,158 @@ export interface SessionInput {
   fingerprint?: string | undefined;
   suite?: string | undefined;
   autoReconnect?: boolean;
+  /** False for one-shot commands that must leave stored messages on the server (send, who). */
+  receive?: boolean;
   /** Where progress notes go (stderr by default). */
   note?: (line: string) => void;
 }
 
+/** A client, not yet connected, with what the command may need beside it. */
+export interface Session {
+  client: SealcastClient;
+  identityFile: string;
+  hostPort: string;
+}
+
+/** SessionInput from the parsed common options (URL = first positional, else SEALCAST_URL). */
+export function sessionInput(p: ParsedCommand, url: string | undefined, extra: Partial<SessionInput> = {}): SessionInput {
+  return {
+    url,
+    name: stringOption(p, 'name'),
+    identity: stringOption(p, 'identity'),
+    fingerprint: stringOption(p, 'fingerprint'),
+    suite: stringOption(p, 'suite'),
+    ...extra,
+  };
+}
+
 /**
- * Loads (or creates) the identity, pins the server certificate, connects and logs
- * in. Errors come back as CliError with the documented exit codes.
+ * Checks the inputs, loads (or creates) the identity and builds the client with
+ * certificate pinning. Does not connect: attach listeners first, then call
+ * connectSession, so nothing emitted during the login (key-change warnings,
+ * messages stored while offline) is missed.
  */
-export async function openSession(input: SessionInput): Promise<SealcastClient> {
+export async function createSession(input: SessionInput): Promise<Session> {
   const note = input.note ?? ((l: string) => process.stderr.write(l + '\n'));
   const rawUrl = input.url ?? process.env.SEALCAST_URL;
   if (!rawUrl) throw new CliError('give the server address, e.g. wss://localhost:8443 (or set SEALCAST_URL)', EXIT.USAGE);
-  const rawName = input.name ?? process.env.SEALCAST_NAME;
-  if (!rawName) throw new CliError('give your name with --name (or set SEALCAST_NAME)', EXIT.USAGE);
+  if (!input.name) throw new CliError('give your name with --name (or set SEALCAST_NAME)', EXIT.USAGE);
   let name: string;
   try {
-    name = canonicalName(rawName);
+    name = canonicalName(input.name);
   } catch (e) {
     throw new CliError(`invalid name: ${(e as Error).message}`, EXIT.USAGE);
   }
-  if (input.suite && !SUITES.includes(input.suite as SuiteName)) {
+  if (input.suite !== undefined && !SUITES.includes(input.suite as SuiteName)) {
     throw new CliError(`unknown suite "${input.suite}"; choose ${SUITES.join(' or ')}`, EXIT.USAGE);
   }
-  let target;
+  let target: { url: string; hostPort: string };
   try {
     target = normalizeUrl(rawUrl);
   } catch (e) {
     throw new CliError((e as Error).message, EXIT.USAGE);
   }
-  const explicitPin = input.fingerprint?.replace(/[:\s]/g, '').toLowerCase();
-  if (explicitPin !== undefined && !/^[0-9a-f]{64}$/.test(explicitPin)) {
-    throw new CliError('--fingerprint must be the 64 hex digits of the certificate SHA-256', EXIT.USAGE);
+  let explicitPin: string | undefined;
+  if (input.fingerprint !== undefined) {
+    explicitPin = parseFingerprint(input.fingerprint);
+    if (!explicitPin) throw new CliError("--fingerprint must be the 64 hex digits of the server certificate's SHA-256", EXIT.USAGE);
   }
   const idPath = identityPath(input.identity);
+  if (existsSync(pendingRotationPath(idPath))) {
+    note(`note: ${pendingRotationPath(idPath)} exists: a key rotation was interrupted. If login fails with NAME_TAKEN, ` +
+      `the server has the new key: move that file over ${idPath}.`);
+  }
   const { identity, created } = await loadOrCreateIdentity(idPath, input.suite as SuiteName | undefined);
   if (created) note(`created a new identity (${identity.suite}) in ${idPath}`);
 
-  const home = sealcastHome();
-  const known = new KnownServers(home);
-  const verifyCert = (seen: string) => {
-    const expected = explicitPin ?? known.get(target.hostPort);
-    if (expected === undefined) {
-      known.pin(target.hostPort, seen);
-      note(`pinned the certificate of ${target.hostPort}: SHA256 ${seen}`);
+  const known = new KnownServers(sealcastHome());
+  known.get(target.hostPort); // a damaged pin file fails here, before any connection
+  const verifyCert = (seen: string, info: { caValidated: boolean }) => {
+    const pinned = known.get(target.hostPort);
+    if (explicitPin !== undefined) {
+      if (seen !== explicitPin) {
+        throw new ClientError(
+          'CERT_CHANGED',
+          `the certificate of ${target.hostPort} is not the one given with --fingerprint!\n` +
+            `  expected:  SHA256:${explicitPin}\n  presented: SHA256:${seen}\n` +
+            'Someone may be intercepting the connection. Nothing was sent.',
+        );
+      }
+      if (pinned !== seen) {
+        known.pin(target.hostPort, seen);
+        note(`pinned server certificate SHA256:${seen} for ${target.hostPort} (from --fingerprint${pinned ? `; replaces SHA256:${pinned}` : ''})`);
+      }
       return;
     }
-    if (expected !== seen) {
-      throw new ClientError('CERT_CHANGED',
-        `the certificate of ${target.hostPort} does not match the pinned one!\n` +
-        `  pinned:    ${expected}\n  presented: ${seen}\n` +
-        `Someone may be intercepting the connection, or the server's certificate was replaced.\n` +
-        `If you know it was replaced, remove ${target.hostPort} from ${join(home, 'known_servers.json')}.`);
+    if (pinned === undefined) {
+      known.pin(target.hostPort, seen);
+      note(`pinned server certificate SHA256:${seen} for ${target.hostPort}${info.caValidated ? ' (also CA-validated)' : ''} in ${known.path}`);
+      return;
     }
-    if (explicitPin && known.get(target.hostPort) !== seen) known.pin(target.hostPort, seen);
+    if (pinned !== seen) {
+      throw new ClientError(
+        'CERT_CHANGED',
+        `the certificate of ${target.hostPort} does not match the pinned one!\n` +
+          `  pinned:    SHA256:${pinned}\n  presented: SHA256:${seen}\n` +
+          "Someone may be intercepting the connection, or the server's certificate was replaced. Nothing was sent.\n" +
+          `If the operator confirms the new fingerprint, run again with --fingerprint ${seen}\n` +
+          `(or remove ${target.hostPort} from ${known.path}).`,
+      );
+    }
   };
-  const storage = new FileStorage(join(dirname(idPath), `${basename(idPath, '.json')}.state.json`));
   const client = new SealcastClient({
     url: target.url,
     name,
     identity,
     connector: nodeConnector(verifyCert),
-    storage,
+    storage: new FileStorage(statePath(idPath)),
     clientName: 'sealcast-cli/0.1',
     autoReconnect: input.autoReconnect ?? false,
+    receive: input.receive ?? true,
   });
+  return { client, identityFile: idPath, hostPort: target.hostPort };
+}
+
+/** Connects and logs in, mapping failures to CliError with the documented exit codes. */
+export async function connectSession(session: Session): Promise<void> {
   try {
-    await client.connect();
+    await session.client.connect();
   } catch (e) {
     throw toCliError(e);
   }
-  return client;
 }
 
-/** Maps client and wire errors to one-line messages and exit codes. */
+/** Maps client and wire errors to messages and exit codes. */
 export function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
   if (isClientError(e)) {
     switch (e.code) {
       case 'CERT_CHANGED':
         return new CliError(e.message, EXIT.CERT_CHANGED);
-      case 'KEY_CHANGED':
-        return new CliError(`${e.message}\nRun "sealcast connect" and use /verify and /accept.`, EXIT.KEY_CHANGED);
+      case 'KEY_CHANGED': {
+        const peers = (e.detail?.peers as string[] | undefined) ?? [];
+        const how = peers.length
+          ? peers.map((p) => `/verify ${p} and /accept ${p}`).join(', ')
+          : '/verify NAME and /accept NAME';
+        return new CliError(`${e.message}\nRun "sealcast connect" and use ${how} once you are sure the new key is theirs.`, EXIT.KEY_CHANGED);
+      }
       case 'NAME_TAKEN':
+        return new CliError(`login refused: ${e.message}. Another key owns this name on the server; if it is yours, use --identity with that key.`, EXIT.LOGIN_REFUSED);
       case 'BAD_PROOF':
       case 'NAME_INVALID':
       case 'BAD_BUNDLE':
       case 'VERSION_UNSUPPORTED':
-        return new CliError(`login refused: ${e.message}`, EXIT.LOGIN_REFUSED);
+        return new CliError(`login refused (${e.code}): ${e.message}`, EXIT.LOGIN_REFUSED);
+      case 'CONNECT_FAILED':
+        return new CliError(e.message, EXIT.UNREACHABLE);
+      case 'BAD_URL':
+      case 'TOO_LARGE':
+      case 'BAD_RECIPIENT':
+        return new CliError(e.message, EXIT.USAGE);
+      case 'STATE_DAMAGED':
+        return new CliError(`the client state is damaged: ${e.message}`, EXIT.FAILED);
       default:
-        return new CliError(e.message, EXIT.FAILED);
+        return new CliError(`${e.message}${/^[A-Z_]+$/.test(e.code) ? ` (${e.code})` : ''}`, EXIT.FAILED);
     }
   }
   return new CliError(e instanceof Error ? e.message : String(e), EXIT.FAILED);

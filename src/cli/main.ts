@@ -1,40 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
-
-const USAGE = `sealcast: end-to-end-encrypted messaging and adaptive video streaming
-
-Usage: sealcast COMMAND [options]
-
-Server:
-  serve        run the server (HTTPS + WebSocket on one TLS port)
-  admin        operator commands on the data directory (list, reset-name)
-Client:
-  connect      interactive client: chat, roster, key verification
-  send         send one message and exit once the server stored it
-  listen       print received messages (--json for scripts)
-  who          list users with their key fingerprints
-  pending      your messages the server still holds for offline recipients
-  videos       list the server's videos
-  play         stream a video over the socket (to ffplay/mpv, a file, or standard output)
-  keygen       create your identity
-
-Run "sealcast COMMAND --help" for a command's options.
-`;
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp } from './options.js';
 
 type Runner = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<{ run: Runner }>> = {
-  serve: () => import('./commands/serve.js'),
-  admin: () => import('./commands/admin.js'),
-  connect: () => import('./commands/connect.js'),
-  send: () => import('./commands/send.js'),
-  listen: () => import('./commands/listen.js'),
-  who: () => import('./commands/who.js'),
-  keygen: () => import('./commands/keygen.js'),
-  pending: () => import('./commands/pending.js'),
-  videos: () => import('./commands/videos.js'),
-  play: () => import('./commands/play.js'),
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ run: Runner }>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  serve: { summary: 'run the server (HTTPS + WebSocket on one TLS port)', load: () => import('./commands/serve.js') },
+  admin: { summary: 'operator commands on the data directory (list, reset-name)', load: () => import('./commands/admin.js') },
+  connect: { summary: 'interactive client: chat, roster, key verification', load: () => import('./commands/connect.js') },
+  send: { summary: 'send one message and exit once the server stored it', load: () => import('./commands/send.js') },
+  listen: { summary: 'print received messages (--json for scripts)', load: () => import('./commands/listen.js') },
+  who: { summary: 'list users with their key fingerprints', load: () => import('./commands/who.js') },
+  pending: { summary: 'your messages the server still holds for offline recipients', load: () => import('./commands/pending.js') },
+  keygen: { summary: 'create your identity', load: () => import('./commands/keygen.js') },
+  videos: { summary: "list the server's videos", load: () => import('./commands/videos.js') },
+  play: { summary: 'stream a video over the socket (to ffplay/mpv, a file, or standard output)', load: () => import('./commands/play.js') },
 };
+
+/** Named in the design but not built yet: a clear message instead of "unknown command". */
+const COMING = new Set(['ingest']);
+
+const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 3;
+const list = (names: string[]) => names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`).join('\n');
+
+/** `sealcast --help`. */
+export const USAGE = `sealcast: end-to-end-encrypted messaging and adaptive video streaming
+
+Usage: sealcast COMMAND [options]
+       sealcast COMMAND --help     options of one command
+       sealcast --version
+
+Server:
+${list(['serve', 'admin'])}
+Client:
+${list(['connect', 'send', 'listen', 'who', 'pending', 'keygen', 'videos', 'play'])}
+
+${formatHelp({ usage: 'sealcast connect|send|listen|who [URL] [options]', summary: 'Options of the client commands:', options: CLIENT_OPTIONS })
+  .replace(/^Usage: .*\n\n/, '')}
+${CLIENT_ENVIRONMENT}
+
+${EXIT_CODES_HELP}
+`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -44,24 +55,40 @@ function version(): string {
 /** Entry point of the `sealcast` command; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command ? EXIT.OK : EXIT.USAGE;
+  if (command === undefined) {
+    process.stderr.write(USAGE);
+    return EXIT.USAGE;
   }
-  if (command === '--version' || command === '-v') {
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return EXIT.OK;
+  }
+  if (command === 'help') {
+    if (rest[0] === undefined) {
+      process.stdout.write(USAGE);
+      return EXIT.OK;
+    }
+    return main([rest[0], '--help']);
+  }
+  if (command === '--version' || command === '-V' || command === '-v') {
     process.stdout.write(`sealcast ${version()}\n`);
     return EXIT.OK;
   }
-  const load = COMMANDS[command];
-  if (!load) {
-    process.stderr.write(`sealcast: unknown command "${command}"\n\n${USAGE}`);
+  if (COMING.has(command)) {
+    process.stderr.write(`sealcast ${command}: not available yet: it comes with the video work.\n`);
+    return EXIT.USAGE;
+  }
+  const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!entry) {
+    const hint = command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`;
+    process.stderr.write(`sealcast: ${hint}\nRun "sealcast --help" for the commands.\n`);
     return EXIT.USAGE;
   }
   try {
-    const { run } = await load();
+    const { run } = await entry.load();
     return await run(rest);
   } catch (e) {
-    const err = e instanceof CliError ? e : new CliError(e instanceof Error ? e.message : String(e));
+    const err = e instanceof CliError ? e : (await import('./client-session.js')).toCliError(e);
     process.stderr.write(`sealcast ${command}: ${err.message}\n`);
     if (err.exitCode === EXIT.USAGE) process.stderr.write(`Run "sealcast ${command} --help" for usage.\n`);
     return err.exitCode;

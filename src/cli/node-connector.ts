@@ -3,10 +3,18 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
 import { ClientError, type Connector, type SocketLike } from '../client/index.js';
 
-/** wss://host:port/ws from what a user types: wss://, https://, with or without /ws. */
+/** Port assumed when a server address names none (the server's default). */
+export const DEFAULT_PORT = 8443;
+
+/**
+ * wss://host:port/ws from what a user types: wss:// or https:// (or a bare
+ * host[:port]), with or without the /ws path. An explicit port is always kept
+ * (also :443, which the URL parser would otherwise drop as the default); no port
+ * means 8443, the server's default. Plain ws:// and http:// are refused.
+ */
 export function normalizeUrl(raw: string): { url: string; hostPort: string } {
   let text = raw.trim();
-  if (!/^[a-z]+:\/\//i.test(text)) text = `wss://${text}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `wss://${text}`;
   let u: URL;
   try {
     u = new URL(text);
@@ -15,9 +23,14 @@ export function normalizeUrl(raw: string): { url: string; hostPort: string } {
   }
   if (u.protocol === 'https:') u.protocol = 'wss:';
   if (u.protocol !== 'wss:') throw new ClientError('BAD_URL', `sealcast needs TLS: use wss:// or https://, not ${u.protocol}//`);
-  if (!u.port) u.port = '8443';
+  if (u.username || u.password) throw new ClientError('BAD_URL', 'a server address carries no user name or password');
+  const explicitPort = /^[a-z][a-z0-9+.-]*:\/\/(?:\[[^\]]*\]|[^/:?#]*):(\d+)/i.exec(text)?.[1];
+  const port = explicitPort !== undefined ? String(Number(explicitPort)) : String(DEFAULT_PORT);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws';
-  return { url: u.toString(), hostPort: `${u.hostname}:${u.port}` };
+  u.hash = '';
+  // The URL class hides a default port; build the string with the port spelled out.
+  const url = `wss://${u.hostname}:${port}${u.pathname}${u.search}`;
+  return { url, hostPort: `${u.hostname}:${port}` };
 }
 
 /** SHA-256 of a certificate's DER, the form pins are kept in. */
@@ -25,15 +38,45 @@ export function certFingerprintHex(raw: Buffer): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
+/** What the connector learned of the server certificate before checking it. */
+export interface CertificateSeen {
+  /** The certificate also validates against the system's certificate authorities for this host. */
+  caValidated: boolean;
+}
+
+/** Options of nodeConnector. */
+export interface NodeConnectorOptions {
+  /** WebSocket ping interval (ms) to notice a dead connection; 0 disables. Default 20,000. */
+  heartbeatMs?: number;
+  /** Handshake timeout (ms); default 15,000. */
+  handshakeTimeoutMs?: number;
+}
+
 /**
- * A Connector on `ws` that pins the server certificate itself: the certificate is
- * checked by `verifyCert` before anything is sent over the socket (the CA check is
- * off because self-signed certificates are the normal case; the pin replaces it).
+ * A Connector on `ws` that pins the server certificate itself: `verifyCert` sees
+ * the SHA-256 of the certificate's DER during the upgrade, before the socket is
+ * handed to the client, and throws to refuse it (the CA check is off because
+ * self-signed certificates are the normal case; the pin replaces it). A
+ * certificate that also validates against a CA is pinned all the same.
  */
-export function nodeConnector(verifyCert: (fingerprintHex: string) => void): Connector {
+export function nodeConnector(
+  verifyCert: (fingerprintHex: string, seen: CertificateSeen) => void,
+  opts: NodeConnectorOptions = {},
+): Connector {
   return (url) =>
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { rejectUnauthorized: false, perMessageDeflate: false, maxPayload: 4 * 1024 * 1024, handshakeTimeout: 15_000 });
+      let settled = false;
+      const fail = (e: Error) => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      const ws = new WebSocket(url, {
+        rejectUnauthorized: false,
+        perMessageDeflate: false,
+        maxPayload: 4 * 1024 * 1024,
+        handshakeTimeout: opts.handshakeTimeoutMs ?? 15_000,
+      });
       ws.binaryType = 'nodebuffer';
       let fingerprint: Uint8Array | undefined;
       ws.once('upgrade', (res) => {
@@ -41,21 +84,24 @@ export function nodeConnector(verifyCert: (fingerprintHex: string) => void): Con
         const raw = tls.getPeerCertificate?.()?.raw;
         if (!raw) {
           ws.terminate();
-          reject(new ClientError('CERT_CHANGED', 'the server presented no certificate'));
+          fail(new ClientError('CERT_CHANGED', 'the server presented no certificate'));
           return;
         }
         const hex = certFingerprintHex(raw);
         try {
-          verifyCert(hex);
+          verifyCert(hex, { caValidated: tls.authorized === true });
         } catch (e) {
           ws.terminate();
-          reject(e);
+          fail(e instanceof Error ? e : new ClientError('CERT_CHANGED', String(e)));
           return;
         }
         fingerprint = new Uint8Array(Buffer.from(hex, 'hex'));
       });
-      ws.once('error', (e) => reject(new ClientError('CONNECT_FAILED', `cannot reach ${url}: ${e.message}`)));
-      ws.once('unexpected-response', (_req, res) => reject(new ClientError('CONNECT_FAILED', `server answered HTTP ${res.statusCode}`)));
+      ws.on('error', (e) => fail(new ClientError('CONNECT_FAILED', `cannot reach ${url}: ${e.message}`)));
+      ws.once('unexpected-response', (req, res) => {
+        fail(new ClientError('CONNECT_FAILED', `${url} answered HTTP ${res.statusCode} instead of opening the socket`));
+        req.destroy();
+      });
       // The challenge can arrive in the same tick as 'open': hold frames until the client listens.
       let onMessage: ((data: Uint8Array) => void) | undefined;
       const early: Uint8Array[] = [];
@@ -65,6 +111,28 @@ export function nodeConnector(verifyCert: (fingerprintHex: string) => void): Con
         else early.push(bytes);
       });
       ws.once('open', () => {
+        if (settled || !fingerprint) {
+          ws.terminate();
+          return;
+        }
+        settled = true;
+        // A ping every interval; no pong by the next one means the path is dead (a laptop
+        // that slept, a NAT that forgot us): terminate, so the client sees a close and reconnects.
+        let alive = true;
+        const heartbeatMs = opts.heartbeatMs ?? 20_000;
+        const heartbeat = heartbeatMs > 0
+          ? setInterval(() => {
+            if (!alive) {
+              ws.terminate();
+              return;
+            }
+            alive = false;
+            ws.ping();
+          }, heartbeatMs)
+          : undefined;
+        heartbeat?.unref();
+        ws.on('pong', () => (alive = true));
+        ws.on('close', () => clearInterval(heartbeat));
         const socket: SocketLike = {
           send: (data) => ws.send(data),
           close: (code, reason) => ws.close(code, reason),
@@ -77,8 +145,7 @@ export function nodeConnector(verifyCert: (fingerprintHex: string) => void): Con
           },
           onClose: (handler) => ws.on('close', (code, reason) => handler(code, reason.toString())),
         };
-        ws.on('error', () => {});
-        resolve({ socket, certFingerprint: fingerprint! });
+        resolve({ socket, certFingerprint: fingerprint });
       });
     });
 }

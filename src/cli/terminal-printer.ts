@@ -1,33 +1,52 @@
 import type { Interface } from 'node:readline';
-import { clearLine, cursorTo } from 'node:readline';
+import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 
 /**
- * Prints lines above the prompt without disturbing what the user is typing: clear
- * the prompt line, print, then redraw the prompt with the half-typed input.
- * Without a terminal (pipes, tests) it just prints, with no escape codes.
+ * Prints lines above the prompt without disturbing what the user is typing: move
+ * to the start of the prompt (which may span several rows when the input wraps),
+ * clear down, print, then redraw the prompt with the half-typed input and the
+ * cursor where it was. Without a terminal (pipes, tests) or with TERM=dumb it
+ * just prints, with no escape codes; colours also honour NO_COLOR.
  */
 export class TerminalPrinter {
+  /** Cursor control is available (a TTY that is not TERM=dumb). */
   readonly tty: boolean;
   readonly color: boolean;
+  /** Non-ASCII symbols are safe to print. */
+  readonly unicode: boolean;
 
-  constructor(private readonly rl: Interface, private readonly out: NodeJS.WriteStream = process.stdout) {
-    this.tty = !!out.isTTY;
-    this.color = this.tty && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  constructor(private readonly rl: Interface, private readonly out: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env) {
+    this.tty = !!out.isTTY && env.TERM !== 'dumb';
+    this.color = this.tty && env.NO_COLOR === undefined;
+    const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+    this.unicode = this.tty && (locale === '' || /utf-?8/i.test(locale));
   }
 
+  /** Prints one or more lines above the prompt. */
   line(text: string): void {
-    if (this.tty) {
-      cursorTo(this.out, 0);
-      clearLine(this.out, 0);
+    if (!this.tty) {
       this.out.write(text + '\n');
-      this.rl.prompt(true);
-    } else {
-      this.out.write(text + '\n');
+      return;
     }
+    const rows = this.rl.getCursorPos().rows;
+    if (rows > 0) moveCursor(this.out, 0, -rows);
+    cursorTo(this.out, 0);
+    clearScreenDown(this.out);
+    this.out.write(text + '\n');
+    // readline redraws by first moving up the rows the old prompt had; we already
+    // cleared them, so tell it the prompt now starts on this row.
+    const internals = this.rl as unknown as { prevRows?: number };
+    if (typeof internals.prevRows === 'number') internals.prevRows = 0;
+    this.rl.prompt(true);
   }
 
   private paint(code: string, text: string): string {
     return this.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  /** A symbol, with an ASCII stand-in for terminals that may not show it. */
+  sym(unicode: string, ascii: string): string {
+    return this.unicode ? unicode : ascii;
   }
 
   dim(t: string): string {
@@ -44,5 +63,8 @@ export class TerminalPrinter {
   }
   cyan(t: string): string {
     return this.paint('36', t);
+  }
+  yellow(t: string): string {
+    return this.paint('33', t);
   }
 }

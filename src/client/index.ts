@@ -1,4 +1,9 @@
-/** The client core shared by the CLI and the web app. */
+/**
+ * The client core shared by the CLI and the web app: login, roster with trust on
+ * first use of peer keys, end-to-end encrypted messages. Imports only protocol/
+ * and crypto/; no Node or DOM code.
+ */
+export * from './backoff.js';
 export * from './client-error.js';
 export * from './event-emitter.js';
 export * from './sealcast-client.js';

@@ -25,3 +25,27 @@ test('trust on first use: new, same, changed (blocked) until accepted; persisted
   assert.equal(reloaded.observe('bob', k2).status, 'same');
   assert.equal(reloaded.observe('bob', k1).status, 'changed', 'going back to the old key is a change too');
 });
+
+test('the trusted bundle is remembered; accept() adopts the new one', async () => {
+  const storage = new MemoryStorage();
+  const store = await TrustStore.load(storage);
+  const b1 = { fingerprint: new Uint8Array(32).fill(1), bytes: new Uint8Array([1, 2, 3]) };
+  const b2 = { fingerprint: new Uint8Array(32).fill(2), bytes: new Uint8Array([4, 5, 6]) };
+  store.observe('carol', b1);
+  assert.deepEqual(store.trustedBundle('carol'), b1.bytes);
+  assert.equal(store.observe('carol', b2).status, 'changed');
+  assert.deepEqual(store.trustedBundle('carol'), b1.bytes, 'the old key stays trusted while the change is pending');
+  assert.equal(store.trustedFingerprint('carol'), '01'.repeat(32));
+  assert.equal(store.accept('carol', b2.bytes), true);
+  assert.deepEqual(store.trustedBundle('carol'), b2.bytes);
+  assert.equal(store.accept('carol'), false, 'nothing pending any more');
+  assert.equal(store.observe('carol', b1).status, 'changed');
+  assert.equal(store.observe('carol', b2).status, 'same', 'seeing the trusted key again clears the pending change');
+  assert.equal(store.isBlocked('carol'), false);
+});
+
+test('damaged state fails loudly instead of silently trusting every key anew', async () => {
+  const storage = new MemoryStorage();
+  await storage.set('peers', '{not json');
+  await assert.rejects(TrustStore.load(storage), /damaged/);
+});

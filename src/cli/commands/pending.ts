@@ -1,27 +1,37 @@
 import { EXIT } from '../cli-error.js';
-import { CLIENT_OPTIONS_HELP, openSession, parseCommand, toCliError } from '../client-session.js';
+import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, type CommandHelp } from '../options.js';
 
-export const PENDING_HELP = `Usage: sealcast pending URL --name ME [--json]
+const OPTIONS = {
+  json: { type: 'boolean', help: 'one JSON object per line: id, to, storedAt, expiresAt (ms)' },
+  ...CLIENT_OPTIONS,
+} as const;
 
-Lists your messages the server still holds: recipients who have not come online
-(or not acknowledged yet), with when each expires.
-${CLIENT_OPTIONS_HELP}
-`;
+export const PENDING_HELP: CommandHelp = {
+  usage: 'sealcast pending [URL] --name ME [--json]',
+  summary:
+    'Lists your messages the server still holds: recipients who have not come online (or not\n' +
+    'acknowledged yet), with when each expires. Messages waiting for you are left on the server.',
+  options: OPTIONS,
+  notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(PENDING_HELP);
+  const p = parseCommandLine(argv, OPTIONS);
+  if (p.values.help) {
+    process.stdout.write(formatHelp(PENDING_HELP));
     return EXIT.OK;
   }
-  const client = await openSession({ url: positionals[0], name: values.name, identity: values.identity, fingerprint: values.fingerprint, suite: values.suite });
+  const session = await createSession(sessionInput(p, p.positionals[0], { receive: false }));
+  await connectSession(session);
+  const { client } = session;
   try {
     const items = await client.pending();
-    for (const p of items) {
-      if (values.json) process.stdout.write(JSON.stringify(p) + '\n');
-      else process.stdout.write(`${p.id}  to ${p.to.padEnd(20)} stored ${new Date(p.storedAt).toISOString()}  expires ${new Date(p.expiresAt).toISOString()}\n`);
+    for (const item of items) {
+      if (flag(p, 'json')) process.stdout.write(JSON.stringify(item) + '\n');
+      else process.stdout.write(`${item.id}  to ${item.to.padEnd(20)} stored ${new Date(item.storedAt).toISOString()}  expires ${new Date(item.expiresAt).toISOString()}\n`);
     }
-    if (!values.json && items.length === 0) process.stdout.write('nothing pending: every message was delivered\n');
+    if (!flag(p, 'json') && items.length === 0) process.stdout.write('nothing pending: every message was delivered\n');
     return EXIT.OK;
   } catch (e) {
     throw toCliError(e);

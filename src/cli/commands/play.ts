@@ -3,19 +3,25 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ReceivedSegment } from '../../client/index.js';
 import { CliError, EXIT } from '../cli-error.js';
-import { CLIENT_OPTIONS_HELP, openSession, parseCommand, toCliError } from '../client-session.js';
+import { looksLikeUrl } from './send.js';
+import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
 
-export const PLAY_HELP = `Usage: sealcast play URL --name ME TITLE [options]
+const OPTIONS = {
+  policy: { type: 'string', help: 'abr (default) | thirds | fixed:720p' },
+  player: { type: 'string', help: 'auto (default: ffplay or mpv when on PATH) | ffplay | mpv | none' },
+  out: { type: 'string', help: 'write the received MPEG-TS stream to FILE, or to standard output with -' },
+  at: { type: 'string', help: 'start at this position (seconds, or M:SS)' },
+  throttle: { type: 'string', help: 'pretend the link is this slow, in kbit/s (to try the ABR policy)' },
+  ...CLIENT_OPTIONS,
+} as const;
 
-Streams TITLE over the authenticated connection (nothing is saved unless --out says so).
-  --policy P        abr (default) | thirds | fixed:720p
-  --player P        auto (default: ffplay or mpv when on PATH) | ffplay | mpv | none
-  --out FILE|-      write the received MPEG-TS stream to FILE, or to standard output
-  --at POS          start at POS (seconds, or M:SS)
-  --throttle KBPS   pretend the link is this slow (for trying the ABR policy)
-Ctrl-C stops the stream at once.
-${CLIENT_OPTIONS_HELP}
-`;
+export const PLAY_HELP: CommandHelp = {
+  usage: 'sealcast play [URL] --name ME TITLE [options]',
+  summary: 'Streams TITLE over the authenticated connection (nothing is saved unless --out says so).\nCtrl-C stops the stream at once. Messages waiting for you are left on the server.',
+  options: OPTIONS,
+  notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
+};
 
 function parsePosition(raw: string): number {
   const m = /^(?:(\d+):)?(\d+(?:\.\d+)?)$/.exec(raw.trim());
@@ -51,24 +57,31 @@ function write(sink: Writable, data: Uint8Array): Promise<void> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    policy: { type: 'string' },
-    player: { type: 'string' },
-    out: { type: 'string', short: 'o' },
-    at: { type: 'string' },
-    throttle: { type: 'string' },
-  });
-  if (values.help) {
-    process.stdout.write(PLAY_HELP);
+  const p = parseCommandLine(argv, OPTIONS);
+  if (p.values.help) {
+    process.stdout.write(formatHelp(PLAY_HELP));
     return EXIT.OK;
   }
-  const [url, title] = positionals.length >= 2 ? positionals : [undefined, positionals[0]];
+  const values = { policy: stringOption(p, 'policy'), player: stringOption(p, 'player'), out: stringOption(p, 'out'), at: stringOption(p, 'at'), throttle: stringOption(p, 'throttle') };
+  const [url, title] = looksLikeUrl(p.positionals[0]) ? [p.positionals[0], p.positionals[1]] : [undefined, p.positionals[0]];
+  if (p.positionals.length > (url ? 2 : 1)) throw new CliError(`unexpected argument "${p.positionals.at(-1)}" (quote a title with spaces)`, EXIT.USAGE);
   if (!title) throw new CliError('give the title to play (see "sealcast videos")', EXIT.USAGE);
   const startMs = values.at ? parsePosition(values.at) : 0;
   const throttle = values.throttle ? Number(values.throttle) : undefined;
   if (throttle !== undefined && !(throttle > 0)) throw new CliError('--throttle takes a positive kbit/s figure', EXIT.USAGE);
-  const { sink, child, label } = openSink(values.player ?? 'auto', values.out);
-  const client = await openSession({ url, name: values.name, identity: values.identity, fingerprint: values.fingerprint, suite: values.suite });
+  const player = values.player ?? 'auto';
+  if (!['auto', 'ffplay', 'mpv', 'none'].includes(player)) throw new CliError(`unknown player "${player}": use auto, ffplay, mpv or none`, EXIT.USAGE);
+  const session = await createSession(sessionInput(p, url, { receive: false }));
+  await connectSession(session);
+  const { client } = session;
+  let opened: ReturnType<typeof openSink>;
+  try {
+    opened = openSink(player, values.out);
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+  const { sink, child, label } = opened;
   const say = (l: string) => process.stderr.write(l + '\n');
   try {
     const stream = await client.play(title, { policy: values.policy ?? 'abr', startMs, initialCredit: 3 });
@@ -82,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     stream.on('segment', (seg: ReceivedSegment) => {
       queue = queue.then(async () => {
         firstAt ||= Date.now();
-        if (sink) await write(sink, seg.data);
+        if (sink && !sink.destroyed) await write(sink, seg.data).catch(() => stream.stop());
         let ms = seg.receiveMs;
         if (throttle) {
           const wait = (seg.data.byteLength * 8) / throttle; // ms at the pretend link speed
@@ -102,6 +115,9 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A player closed by the user (or one that cannot open a display) ends the stream too.
+    child?.once('exit', () => stream.stop());
+    sink?.on('error', () => stream.stop());
     const end = await done;
     await queue;
     process.off('SIGINT', stop);

@@ -1,36 +1,49 @@
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error.js';
-import { CLIENT_OPTIONS_HELP, openSession, parseCommand, toCliError } from '../client-session.js';
+import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
 
-export const SEND_HELP = `Usage: sealcast send URL --name ME --to PEER|all TEXT
+const OPTIONS = {
+  to: { type: 'string', short: 't', value: 'PEER|all', help: 'the recipient: a name, or "all" for every registered user' },
+  ...CLIENT_OPTIONS,
+} as const;
 
-Encrypts TEXT on this machine to PEER's key (or to every registered user with "all"),
-sends it, and exits 0 once the server has stored it, printing the message id.
-TEXT "-" reads the message from standard input.
-Exit codes: 0 sent, 1 failed, 2 usage, 3 server certificate changed, 4 a recipient's key
-changed (accept it in "sealcast connect" first), 5 login refused.
-${CLIENT_OPTIONS_HELP}
-`;
+export const SEND_HELP: CommandHelp = {
+  usage: 'sealcast send [URL] --name ME --to PEER|all TEXT…',
+  summary:
+    "Encrypts TEXT on this machine to PEER's key (or to every registered user with \"all\"),\n" +
+    'sends it, and exits 0 once the server has stored it, printing the message id (32 hex digits)\n' +
+    'on standard output. TEXT "-" reads the message from standard input. Messages waiting for\n' +
+    'you on the server are left there (read them with listen or connect).',
+  options: OPTIONS,
+  notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
+};
+
+/** True for what can only be a server address, so the URL may also come from SEALCAST_URL. */
+export function looksLikeUrl(s: string | undefined): boolean {
+  return !!s && /^(wss|https):\/\/\S+$/i.test(s);
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { to: { type: 'string', short: 't' } });
-  if (values.help) {
-    process.stdout.write(SEND_HELP);
+  const p = parseCommandLine(argv, OPTIONS);
+  if (p.values.help) {
+    process.stdout.write(formatHelp(SEND_HELP));
     return EXIT.OK;
   }
-  // The URL may come from SEALCAST_URL; then every positional is message text.
-  const looksLikeUrl = (s: string | undefined) => !!s && /^(wss?|https?):\/\/|^[\w.-]+:\d+$/.test(s);
-  const [url, words] = looksLikeUrl(positionals[0]) ? [positionals[0], positionals.slice(1)] : [undefined, positionals];
-  if (!values.to) throw new CliError('give the recipient with --to PEER (or --to all)', EXIT.USAGE);
+  const [url, words] = looksLikeUrl(p.positionals[0]) ? [p.positionals[0], p.positionals.slice(1)] : [undefined, p.positionals];
+  const to = stringOption(p, 'to');
+  if (!to) throw new CliError('give the recipient with --to PEER (or --to all)', EXIT.USAGE);
   let text = words.join(' ');
-  if (text === '-') text = readFileSync(0, 'utf8').replace(/\n$/, '');
+  if (text === '-') text = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
   if (!text) throw new CliError('nothing to send: give the message text', EXIT.USAGE);
-  const client = await openSession({ url, name: values.name, identity: values.identity, fingerprint: values.fingerprint, suite: values.suite });
+  const session = await createSession(sessionInput(p, url, { receive: false }));
+  await connectSession(session);
+  const { client } = session;
   try {
-    const result = await client.send(values.to, text);
+    const result = await client.send(to, text);
     process.stdout.write(`${result.id}\n`);
     const where = result.stored > 0 ? `; kept for ${result.stored} offline recipient(s)` : '';
-    process.stderr.write(`sent to ${values.to} (${result.deliveredNow} online${where})\n`);
+    process.stderr.write(`sent to ${to} (${result.deliveredNow} online${where})\n`);
     return EXIT.OK;
   } catch (e) {
     throw toCliError(e);

@@ -1,12 +1,18 @@
 import { EXIT } from '../cli-error.js';
-import { CLIENT_OPTIONS_HELP, openSession, parseCommand, toCliError } from '../client-session.js';
+import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, type CommandHelp } from '../options.js';
 
-export const VIDEOS_HELP = `Usage: sealcast videos URL --name ME [--json]
+const OPTIONS = {
+  json: { type: 'boolean', help: 'one JSON object per line: name, durationMs, state, progress, error, renditions' },
+  ...CLIENT_OPTIONS,
+} as const;
 
-Lists the server's videos: duration, renditions (height, bitrate) and state
-(ready, transcoding N%, queued, failed: reason).
-${CLIENT_OPTIONS_HELP}
-`;
+export const VIDEOS_HELP: CommandHelp = {
+  usage: 'sealcast videos [URL] --name ME [--json]',
+  summary: "Lists the server's videos: duration, renditions (height, bitrate) and state\n(ready, transcoding N%, queued, failed: reason). Messages waiting for you are left on the server.",
+  options: OPTIONS,
+  notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
+};
 
 function clock(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -14,17 +20,20 @@ function clock(ms: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } });
-  if (values.help) {
-    process.stdout.write(VIDEOS_HELP);
+  const p = parseCommandLine(argv, OPTIONS);
+  if (p.values.help) {
+    process.stdout.write(formatHelp(VIDEOS_HELP));
     return EXIT.OK;
   }
-  const client = await openSession({ url: positionals[0], name: values.name, identity: values.identity, fingerprint: values.fingerprint, suite: values.suite });
+  const session = await createSession(sessionInput(p, p.positionals[0], { receive: false }));
+  await connectSession(session);
+  const { client } = session;
+  const json = flag(p, 'json');
   try {
     const titles = await client.listVideos();
     for (const t of titles) {
       const renditions = t.renditions.map((r) => ({ height: r.height, width: r.width, bandwidth: r.bandwidth }));
-      if (values.json) {
+      if (json) {
         process.stdout.write(JSON.stringify({ name: t.name, durationMs: t.durationMs, state: t.state, progress: t.progress, error: t.error || undefined, renditions }) + '\n');
         continue;
       }
@@ -32,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       const rungs = renditions.map((r) => `${r.height}p@${(r.bandwidth / 1e6).toFixed(1)}M`).join(' ');
       process.stdout.write(`${t.name.padEnd(24)} ${clock(t.durationMs).padStart(6)}  ${state.padEnd(16)} ${rungs}\n`);
     }
-    if (!values.json && titles.length === 0) process.stdout.write('the library is empty\n');
+    if (!json && titles.length === 0) process.stdout.write('the library is empty\n');
     return EXIT.OK;
   } catch (e) {
     throw toCliError(e);

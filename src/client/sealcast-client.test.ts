@@ -1,0 +1,248 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromHex, generateIdentity, toHex, type Identity } from '../crypto/index.js';
+import { isClientError, type ClientError } from './client-error.js';
+import { deliverFrame, fakePeer, FakeServer } from './fake-server.test-support.js';
+import { SealcastClient, type ClientEvents, type ClientOptions } from './sealcast-client.js';
+import { MemoryStorage } from './storage.js';
+import { TrustStore } from './trust-store.js';
+
+async function client(server: FakeServer, opts: Partial<ClientOptions> & { identity?: Identity } = {}) {
+  const identity = opts.identity ?? (await generateIdentity());
+  const events: { [K in keyof ClientEvents]?: ClientEvents[K][] } = {};
+  const c = new SealcastClient({
+    url: 'wss://fake/ws', name: 'alice', identity, connector: server.connector, storage: new MemoryStorage(),
+    requestTimeoutMs: 2_000, sendTimeoutMs: 5_000, backoff: { baseMs: 10, maxMs: 50 }, ...opts,
+  });
+  for (const name of ['message', 'rejected', 'duplicate', 'keyChanged', 'joined', 'left', 'roster', 'disconnected', 'reconnected', 'connected', 'error'] as const) {
+    (c.on as (n: string, h: (e: unknown) => void) => void)(name, (e) => void ((events[name] ??= []) as unknown[]).push(e));
+  }
+  return { c, identity, events };
+}
+
+const until = async (pred: () => boolean, ms = 3_000) => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test('login: proof over the nonce and observed certificate, roster from Welcome', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const { c, events } = await client(server);
+  await c.connect();
+  assert.equal(c.state, 'online');
+  assert.deepEqual(c.peerList().map((p) => [p.name, p.trust]), [['alice', 'self'], ['bob', 'trusted']]);
+  assert.equal(events.connected?.length, 1);
+  const login = server.last.received.find((f) => f.body.case === 'login')!;
+  assert.equal(login.body.case === 'login' && login.body.value.client, 'sealcast');
+  await c.close();
+  assert.equal(server.last.closed?.code, 1000);
+});
+
+test('a refused login rejects connect() with the wire name', async () => {
+  const server = new FakeServer();
+  server.refuseLogin = 'NAME_TAKEN';
+  const { c } = await client(server);
+  await assert.rejects(c.connect(), (e: ClientError) => isClientError(e, 'NAME_TAKEN'));
+  assert.equal(c.state, 'idle');
+});
+
+test('send: sealed to the peer, resolves on Accepted; an Error reply rejects with its name', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const { c } = await client(server);
+  await c.connect();
+  const r = await c.send('Bob', 'hello');
+  assert.match(r.id, /^[0-9a-f]{32}$/);
+  assert.deepEqual([r.deliveredNow, r.stored], [1, 0]);
+  const sent = server.last.received.find((f) => f.body.case === 'send')!;
+  assert.ok(sent.body.case === 'send' && sent.body.value.to === 'bob' && toHex(sent.body.value.id) === r.id);
+  void bob;
+  server.onSend = (_conn, f) => ({ req: f.req, body: { case: 'error', value: { code: 24, name: 'MAILBOX_FULL', message: 'full', refId: f.body.case === 'send' ? f.body.value.id : new Uint8Array() } } });
+  await assert.rejects(c.send('bob', 'again'), (e: ClientError) => e.code === 'MAILBOX_FULL');
+  await assert.rejects(c.send('alice', 'me'), (e: ClientError) => e.code === 'BAD_RECIPIENT');
+  await assert.rejects(c.send('nobody', 'x'), (e: ClientError) => e.code === 'UNKNOWN_PEER');
+  await assert.rejects(c.send('bob', 'x'.repeat(70_000)), (e: ClientError) => e.code === 'TOO_LARGE');
+  await c.close();
+});
+
+test('a changed peer key: announced once, sending refused (also to all, naming them) until accepted', async () => {
+  const server = new FakeServer();
+  const bobOld = await generateIdentity();
+  await fakePeer(server, 'bob');
+  await fakePeer(server, 'carol');
+  const storage = new MemoryStorage();
+  const trust = await TrustStore.load(storage);
+  trust.observe('bob', bobOld.bundle);
+  await trust.save();
+  const { c, events } = await client(server, { storage });
+  await c.connect();
+  assert.equal(events.keyChanged?.length, 1);
+  assert.equal(events.keyChanged![0]!.previous, toHex(bobOld.bundle.fingerprint));
+  await assert.rejects(c.send('bob', 'hi'), (e: ClientError) => e.code === 'KEY_CHANGED' && (e.detail?.peers as string[])[0] === 'bob');
+  await assert.rejects(c.send('all', 'hi'), (e: ClientError) => e.code === 'KEY_CHANGED' && /bob/.test(e.message));
+  assert.equal(server.last.received.filter((f) => f.body.case === 'send').length, 0, 'nothing left the client');
+  await c.who();
+  await c.who();
+  assert.equal(events.keyChanged?.length, 1, 'not re-announced on every roster sighting');
+  assert.equal(c.peerList().find((p) => p.name === 'bob')?.trust, 'changed');
+  assert.equal(c.markVerified('bob'), false, 'a pending change cannot be marked verified');
+  assert.equal(c.acceptKey('bob'), true);
+  assert.equal((await c.send('bob', 'hi')).deliveredNow, 1);
+  assert.equal(c.peerList().find((p) => p.name === 'bob')?.trust, 'trusted');
+  await c.close();
+});
+
+test('deliveries: opened, shown, acked; stored ones arrive in order after the roster', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  const to = { name: 'alice', bundle: aliceId.bundle };
+  server.backlog = [await deliverFrame(bob, to, 'one'), await deliverFrame(bob, to, 'two'), await deliverFrame(bob, to, 'three')];
+  const { c, events } = await client(server, { identity: aliceId });
+  await c.connect();
+  await until(() => (events.message?.length ?? 0) === 3);
+  assert.deepEqual(events.message!.map((m) => [m.from, m.to, m.text, m.verified]), [
+    ['bob', 'alice', 'one', true], ['bob', 'alice', 'two', true], ['bob', 'alice', 'three', true],
+  ]);
+  await until(() => server.last.received.filter((f) => f.body.case === 'ack').length === 3);
+  await c.close();
+});
+
+test('bad deliveries are rejected and acked; duplicates acked, not shown', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const carol = await fakePeer(server, 'carol');
+  const aliceId = await generateIdentity();
+  const to = { name: 'alice', bundle: aliceId.bundle };
+  const { c, events } = await client(server, { identity: aliceId });
+  await c.connect();
+  const conn = server.last;
+
+  const tampered = await deliverFrame(bob, to, 'tampered');
+  if (tampered.body?.case === 'deliver') (tampered.body.value.envelope as Uint8Array)[(tampered.body.value.envelope as Uint8Array).length - 70]! ^= 1;
+  conn.push(tampered);
+  conn.push(await deliverFrame(carol, to, 'carol pretending', { claimedFrom: 'bob' }));
+  const once = await deliverFrame(bob, to, 'once');
+  conn.push(once);
+  conn.push(once);
+  conn.push(await deliverFrame(bob, to, 'flag mismatch', { toAll: false }).then((f) => (f.body?.case === 'deliver' && (f.body.value.toAll = true), f)));
+  await until(() => conn.received.filter((f) => f.body.case === 'ack').length === 5);
+  assert.deepEqual(events.message?.map((m) => m.text), ['once']);
+  assert.deepEqual(events.duplicate?.length, 1);
+  assert.deepEqual(events.rejected?.map((r) => r.code), ['BAD_SIGNATURE', 'WRONG_SENDER', 'BAD_ENVELOPE']);
+  await c.close();
+});
+
+test('receive: false leaves deliveries on the server (no ack, no event)', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  server.backlog = [await deliverFrame(bob, { name: 'alice', bundle: aliceId.bundle }, 'keep me')];
+  const { c, events } = await client(server, { identity: aliceId, receive: false });
+  await c.connect();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(events.message, undefined);
+  assert.equal(server.last.received.filter((f) => f.body.case === 'ack').length, 0);
+  await c.close();
+});
+
+test('after a key change, messages sealed with the still-trusted key verify; the new key is flagged', async () => {
+  const server = new FakeServer();
+  const bobOld = await generateIdentity();
+  const bobNew = await fakePeer(server, 'bob');
+  const storage = new MemoryStorage();
+  const trust = await TrustStore.load(storage);
+  trust.observe('bob', bobOld.bundle);
+  await trust.save();
+  const aliceId = await generateIdentity();
+  const to = { name: 'alice', bundle: aliceId.bundle };
+  server.backlog = [await deliverFrame({ name: 'bob', identity: bobOld }, to, 'sent before the change'), await deliverFrame(bobNew, to, 'new key')];
+  const { c, events } = await client(server, { identity: aliceId, storage });
+  await c.connect();
+  await until(() => (events.message?.length ?? 0) === 2);
+  assert.deepEqual(events.message!.map((m) => [m.text, m.verified]), [['sent before the change', true], ['new key', false]]);
+  await c.close();
+});
+
+test('our own rotation: new key signs in; messages sealed to the old key still open', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const oldId = await generateIdentity();
+  const { c, events } = await client(server, { identity: oldId });
+  await c.connect();
+  const newId = await generateIdentity();
+  await c.rotateKey(newId);
+  assert.equal(c.identity, newId);
+  assert.equal(toHex(server.registered.get('alice')!), toHex(newId.bundle.bytes));
+  server.last.push(await deliverFrame(bob, { name: 'alice', bundle: oldId.bundle }, 'in flight to the old key'));
+  await until(() => (events.message?.length ?? 0) === 1);
+  assert.equal(events.message![0]!.text, 'in flight to the old key');
+  await c.close();
+});
+
+test('autoReconnect: a dropped connection is reopened and an unaccepted send goes again with the same id', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const { c, events } = await client(server, { autoReconnect: true });
+  await c.connect();
+  let first = true;
+  server.onSend = (conn, f) => {
+    if (f.body.case !== 'send') return undefined;
+    if (first) {
+      first = false;
+      server.refuseConnections = 2; // the next two attempts fail: backoff continues
+      conn.close(1006, '');
+      return undefined;
+    }
+    return { req: f.req, body: { case: 'accepted', value: { id: f.body.value.id, deliveredNow: 0, stored: 1 } } };
+  };
+  const r = await c.send('bob', 'survives');
+  assert.equal(r.stored, 1);
+  const ids = server.connections.flatMap((k) => k.received).filter((f) => f.body.case === 'send').map((f) => (f.body.case === 'send' ? toHex(f.body.value.id) : ''));
+  assert.deepEqual(ids, [r.id, r.id], 'resent with the same id');
+  assert.equal(events.disconnected?.[0]?.willReconnect, true);
+  assert.equal(events.reconnected?.length, 1);
+  assert.equal(server.connections.length, 2);
+  await c.close();
+});
+
+test('no reconnect after being replaced (4011) or after close(); sends fail with CLOSED', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const { c, events } = await client(server, { autoReconnect: true });
+  await c.connect();
+  server.onSend = () => undefined;
+  const pending = c.send('bob', 'lost');
+  await until(() => server.last.received.some((f) => f.body.case === 'send'));
+  server.last.close(4011, 'logged in elsewhere');
+  await assert.rejects(pending, (e: ClientError) => e.code === 'CLOSED');
+  assert.equal(events.disconnected?.[0]?.willReconnect, false);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(server.connections.length, 1);
+  await c.close();
+  await assert.rejects(c.send('bob', 'x'), (e: ClientError) => e.code === 'CLOSED');
+});
+
+test('replay window and peer keys persist across clients sharing storage', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  const storage = new MemoryStorage();
+  const frame = await deliverFrame(bob, { name: 'alice', bundle: aliceId.bundle }, 'only once');
+  server.backlog = [frame];
+  const a = await client(server, { identity: aliceId, storage });
+  await a.c.connect();
+  await until(() => (a.events.message?.length ?? 0) === 1);
+  await a.c.close();
+  const b = await client(server, { identity: aliceId, storage });
+  await b.c.connect();
+  await until(() => (b.events.duplicate?.length ?? 0) === 1);
+  assert.equal(b.events.message, undefined, 'the redelivery is recognised after a restart');
+  assert.ok(JSON.parse((await storage.get('peers'))!).bob, 'bob is remembered');
+  await b.c.close();
+  void fromHex;
+});
