@@ -160,3 +160,31 @@ test('a client that reads nothing while streaming: server memory stays bounded',
   stream.stop();
   await c.close();
 });
+
+test('stream limits: parallel streams and a PLAY flood get TOO_MANY_STREAMS; the connection and other viewers carry on', async () => {
+  const greedy = await testClient(server.url, 'greedy', { pin: server.fingerprintHex });
+  const other = await testClient(server.url, 'calmviewer', { pin: server.fingerprintHex });
+  // Default: two streams per connection. Credit 1 keeps both open and waiting.
+  const open = [await greedy.play('movie', { policy: 'fixed:240p', initialCredit: 1 }), await greedy.play('movie', { policy: 'fixed:240p', initialCredit: 1 })];
+  await assert.rejects(greedy.play('movie', { initialCredit: 1 }), (e: { code?: string; message: string }) => e.code === 'TOO_MANY_STREAMS' && /2 streams/.test(e.message));
+  for (const s of open) s.stop();
+  // Flood: PLAY+STOP as fast as possible; the per-minute budget (30) runs out, and says so.
+  let refused: { code?: string; message: string } | undefined;
+  for (let i = 0; i < 40 && !refused; i++) {
+    try {
+      (await greedy.play('movie', { policy: 'fixed:240p', initialCredit: 1 })).stop();
+    } catch (e) {
+      refused = e as { code?: string; message: string };
+    }
+  }
+  assert.equal(refused?.code, 'TOO_MANY_STREAMS');
+  assert.match(refused!.message, /too many PLAY requests/);
+  // The flooder's connection still works for chat, and another viewer is untouched.
+  await greedy.refreshRoster();
+  await greedy.send('calmviewer', 'still here');
+  const stream = await other.play('movie', { policy: 'fixed:240p', initialCredit: 2 });
+  assert.equal((await nextEvent<{ height: number }>(stream as never, 'segment')).height, 240);
+  stream.stop();
+  await greedy.close();
+  await other.close();
+});

@@ -109,7 +109,9 @@ export class VideoService implements VideoHandler {
         this.session(conn, body.value.streamId).seek(body.value.positionMs);
         return;
       case 'stop':
+        // A stopped stream stops counting against the per-connection limit at once, not when its end is sent.
         this.session(conn, body.value.streamId).stop();
+        this.state(conn).sessions.delete(body.value.streamId);
         return;
       default:
         throw new ServerError('UNKNOWN_FRAME', 'not a video frame');
@@ -150,7 +152,7 @@ export class VideoService implements VideoHandler {
       policy,
       startMs: play.startMs,
       initialCredit: Math.max(1, play.initialCredit),
-      send: (ev) => this.forward(conn, req, ev),
+      send: (ev) => this.forward(conn, req, ev, session),
       canSend: () => !conn.closed && conn.queuedBytes < STREAM_QUEUE_BYTES,
       logger: this.log,
     });
@@ -159,7 +161,7 @@ export class VideoService implements VideoHandler {
     session.start();
   }
 
-  private forward(conn: ClientConnection, req: number, ev: StreamEvent): void {
+  private forward(conn: ClientConnection, req: number, ev: StreamEvent, session: StreamSession): void {
     switch (ev.type) {
       case 'start':
         conn.send({ req, body: { case: 'streamStart', value: { ...ev, durationMs: Math.round(ev.durationMs) } } });
@@ -168,10 +170,13 @@ export class VideoService implements VideoHandler {
         if (ev.offset === 0) this.metrics.inc('segments_sent_total');
         conn.send({ body: { case: 'segmentChunk', value: ev } });
         return;
-      case 'end':
-        this.state(conn).sessions.delete(ev.streamId);
+      case 'end': {
+        // Only if it is still this session's slot: a PLAY may have reused the stream id since.
+        const sessions = this.state(conn).sessions;
+        if (sessions.get(ev.streamId) === session) sessions.delete(ev.streamId);
         conn.send({ body: { case: 'streamEnd', value: { streamId: ev.streamId, reason: ev.reason, error: ev.error ?? '' } } });
         return;
+      }
     }
   }
 

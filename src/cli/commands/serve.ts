@@ -32,6 +32,8 @@ Limits (environment only):
   SEALCAST_REGISTRATIONS_PER_MINUTE (${DEFAULT_LIMITS.registrationsPerMinute})
   SEALCAST_MAX_STORED_BYTES_PER_RECIPIENT (${DEFAULT_LIMITS.maxStoredBytesPerRecipient})
   SEALCAST_MAX_QUEUED_BYTES (${DEFAULT_LIMITS.maxQueuedBytes})     SEALCAST_MAILBOX_TTL_DAYS (30)
+  SEALCAST_STREAMS_PER_CONNECTION (${DEFAULT_LIMITS.streamsPerConnection})      SEALCAST_PLAYS_PER_MINUTE (${DEFAULT_LIMITS.playsPerMinute})
+  SEALCAST_HLS_TOKEN_TTL_SECONDS (${DEFAULT_LIMITS.hlsTokenTtlMs / 1000})
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -43,6 +45,9 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['maxStoredBytesPerRecipient', 'SEALCAST_MAX_STORED_BYTES_PER_RECIPIENT', 1],
   ['maxQueuedBytes', 'SEALCAST_MAX_QUEUED_BYTES', 1],
   ['mailboxTtlMs', 'SEALCAST_MAILBOX_TTL_DAYS', 24 * 3600 * 1000],
+  ['streamsPerConnection', 'SEALCAST_STREAMS_PER_CONNECTION', 1],
+  ['playsPerMinute', 'SEALCAST_PLAYS_PER_MINUTE', 1],
+  ['hlsTokenTtlMs', 'SEALCAST_HLS_TOKEN_TTL_SECONDS', 1000],
 ];
 
 class UsageError extends Error {}
