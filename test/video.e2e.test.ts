@@ -188,3 +188,18 @@ test('stream limits: parallel streams and a PLAY flood get TOO_MANY_STREAMS; the
   await greedy.close();
   await other.close();
 });
+
+test('/metrics reports titles, ingest progress and stream counts', async () => {
+  const c = await testClient(server.url, 'metricsviewer', { pin: server.fingerprintHex });
+  const stream = await c.play('movie', { policy: 'fixed:240p', initialCredit: 1 });
+  await nextEvent(stream as never, 'segment');
+  const during = (await get('/metrics')).body;
+  assert.match(during, /^sealcast_titles 1$/m);
+  assert.match(during, /^sealcast_ingest_progress_percent 100$/m);
+  assert.match(during, /^sealcast_streams_started_total [1-9]\d*$/m);
+  assert.match(during, /^sealcast_streams_active [1-9]$/m);
+  const ended = nextEvent(stream as never, 'end');
+  stream.stop();
+  await ended;
+  await c.close();
+});

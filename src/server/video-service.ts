@@ -55,6 +55,8 @@ interface ConnStreams {
 /** Video over the socket (list, play with credit, seek, stop) and HLS over HTTPS, token-checked. */
 export class VideoService implements VideoHandler {
   private readonly streams = new WeakMap<ClientConnection, ConnStreams>();
+  /** Streams running now, across connections (the /metrics gauge). */
+  activeStreams = 0;
 
   constructor(
     readonly library: MediaLibrary,
@@ -158,6 +160,7 @@ export class VideoService implements VideoHandler {
     });
     st.sessions.set(play.streamId, session);
     this.metrics.inc('streams_started_total');
+    this.activeStreams++;
     session.start();
   }
 
@@ -171,6 +174,7 @@ export class VideoService implements VideoHandler {
         conn.send({ body: { case: 'segmentChunk', value: ev } });
         return;
       case 'end': {
+        this.activeStreams--;
         // Only if it is still this session's slot: a PLAY may have reused the stream id since.
         const sessions = this.state(conn).sessions;
         if (sessions.get(ev.streamId) === session) sessions.delete(ev.streamId);
@@ -315,6 +319,8 @@ export function createVideoFactory(onProgress?: (p: { name: string; percent: num
       const busy = library.list().filter((t) => t.state === 'transcoding');
       return busy.length ? busy.reduce((s, t) => s + t.progress, 0) / busy.length : 100;
     });
-    return new VideoService(library, HlsTokens.fromFile(join(config.dataDir, 'hls-secret')), config, log, metrics);
+    const service = new VideoService(library, HlsTokens.fromFile(join(config.dataDir, 'hls-secret')), config, log, metrics);
+    metrics.gauge('streams_active', () => service.activeStreams);
+    return service;
   };
 }
