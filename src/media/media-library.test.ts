@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { MediaLibrary } from './media-library.js';
+import { ffprobePath } from './ffmpeg-path.js';
 import { isMediaError } from './media-error.js';
 import { durationSeconds, keyframeTimes, makeClip } from '../../test/support/media-fixtures.js';
 
@@ -116,4 +118,28 @@ test('a title is playable while it is still transcoding', async (t) => {
   assert.ok(info.segmentsAvailable >= 1);
   assert.match(lib.mediaPlaylist('long', 240, ''), /#EXT-X-PLAYLIST-TYPE:EVENT/);
   await lib.close();
+});
+
+test('an empty library gets a 30 s 720p sample with sound, which becomes a playable title', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sealcast-sample-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const videos = join(root, 'v');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(videos);
+  const lib = new MediaLibrary({ videosDir: videos, cacheDir: join(root, 'c'), generateSampleIfEmpty: true });
+  await lib.start();
+  assert.deepEqual(readdirSync(videos), ['sample.mp4']);
+  const sample = join(videos, 'sample.mp4');
+  assert.ok(Math.abs(durationSeconds(sample) - 30) < 0.5, `${durationSeconds(sample)} s`);
+  const streams = execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'stream=codec_type,height', '-of', 'csv=p=0', sample], { encoding: 'utf8' });
+  assert.match(streams, /video,720/);
+  assert.match(streams, /audio/);
+  await lib.waitForSegment('sample', 240, 0);
+  assert.deepEqual(lib.get('sample')!.renditions.map((r) => r.height), [240, 360, 480, 720]);
+  await lib.close();
+  // A library with something in it is left alone.
+  const again = new MediaLibrary({ videosDir: videos, cacheDir: join(root, 'c'), generateSampleIfEmpty: true });
+  await again.start();
+  assert.deepEqual(readdirSync(videos), ['sample.mp4']);
+  await again.close();
 });

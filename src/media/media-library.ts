@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ffmpegPath, ffprobePath } from './ffmpeg-path.js';
 import { planLadder, rungFor, type Rung } from './ladder.js';
@@ -96,14 +96,21 @@ export class MediaLibrary extends EventEmitter {
   /** A 30 s 720p test pattern with a tone, so a fresh install has something to play. */
   private generateSample(): Promise<void> {
     const out = join(this.opts.videosDir, 'sample.mp4');
+    // Written under a hidden name (the scan skips dotfiles) and renamed when whole, so a server killed
+    // mid-way leaves no broken title behind.
+    const partial = join(this.opts.videosDir, '.sample.partial.mp4');
     this.log.info({ file: out }, 'library is empty: generating a sample video');
     return new Promise((resolve, reject) => {
       const child = spawn(this.ffmpeg, [
         '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-        '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
+        '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
       ], { stdio: 'ignore' });
       child.once('error', reject);
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new MediaError('TRANSCODE_FAILED', `sample generation failed (${code})`))));
+      child.once('close', (code) => {
+        if (code !== 0) return reject(new MediaError('TRANSCODE_FAILED', `sample generation failed (${code})`));
+        renameSync(partial, out);
+        resolve();
+      });
     });
   }
 
