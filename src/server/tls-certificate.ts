@@ -1,7 +1,7 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs this polyfill loaded first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createHash, X509Certificate, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,8 +31,7 @@ export function formatFingerprint(fp: Uint8Array): string {
 export async function loadTlsMaterial(dataDir: string, certPath?: string, keyPath?: string): Promise<TlsMaterial> {
   if (certPath || keyPath) {
     if (!certPath || !keyPath) throw new Error('--tls-cert and --tls-key must be given together');
-    const cert = readFileSync(certPath, 'utf8');
-    return { cert, key: readFileSync(keyPath, 'utf8'), fingerprint: certificateFingerprint(cert), created: false };
+    return loadOperatorMaterial(certPath, keyPath);
   }
   const dir = join(dataDir, 'tls');
   const certFile = join(dir, 'server.crt');
@@ -46,6 +45,34 @@ export async function loadTlsMaterial(dataDir: string, certPath?: string, keyPat
   writeFileSync(keyFile, key, { mode: 0o600 });
   writeFileSync(certFile, cert);
   return { cert, key, fingerprint: certificateFingerprint(cert), created: true };
+}
+
+/** The operator's PEM files, checked up front so a wrong file is named instead of failing deep in TLS. */
+function loadOperatorMaterial(certPath: string, keyPath: string): TlsMaterial {
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read ${flag} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  };
+  const cert = read('--tls-cert', certPath);
+  const key = read('--tls-key', keyPath);
+  let x509cert: X509Certificate;
+  try {
+    x509cert = new X509Certificate(cert);
+  } catch {
+    throw new Error(`--tls-cert ${certPath} is not a PEM certificate`);
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new Error(`--tls-key ${keyPath} is not a PEM private key (an encrypted key must be decrypted first)`);
+  }
+  if (!x509cert.checkPrivateKey(privateKey)) throw new Error(`--tls-key ${keyPath} does not belong to the certificate in ${certPath}`);
+  if (Date.parse(x509cert.validTo) < Date.now()) throw new Error(`the certificate in ${certPath} expired on ${x509cert.validTo}`);
+  return { cert, key, fingerprint: certificateFingerprint(cert), created: false };
 }
 
 async function createSelfSigned(): Promise<{ cert: string; key: string }> {

@@ -98,6 +98,7 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const noVideo = values['no-video'] ?? false;
   const certPath = values['tls-cert'] ?? env.SEALCAST_TLS_CERT;
   const keyPath = values['tls-key'] ?? env.SEALCAST_TLS_KEY;
+  if (!certPath !== !keyPath) throw new UsageError('--tls-cert and --tls-key must be given together');
   const logFile = values['log-file'] ?? env.SEALCAST_LOG_FILE;
   return {
     host: values.host ?? env.SEALCAST_HOST ?? '127.0.0.1',
