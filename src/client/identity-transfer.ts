@@ -28,7 +28,11 @@ export async function sealIdentityFile(identity: Identity, passphrase: string, n
     if (isCryptoError(e, 'BAD_INPUT')) throw new ClientError('NOT_EXPORTABLE', `this identity cannot be exported: ${e.message}`);
     throw e;
   }
-  if (name === undefined) return text;
+  return name === undefined ? text : withIdentityFileName(text, name);
+}
+
+/** The transfer file offering another name (the name sits outside the encryption). */
+export function withIdentityFileName(text: string, name: string): string {
   const json = JSON.parse(text) as Record<string, unknown>;
   json.name = canonicalName(name);
   return JSON.stringify(json, null, 2);
