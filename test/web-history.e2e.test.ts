@@ -3,11 +3,10 @@
 // offline), and a server outage is announced and healed without a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { hasChromium, launchBrowser } from './support/browser.js';
-import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
-import { openPerson, PHONE, screenshot, sendTo, signIn, type Person } from './support/web-app.js';
+import { hasChromium } from './support/browser.js';
+import type { ServerProcess } from './support/server-process.js';
+import { PHONE, screenshot, sendTo, signIn, webRig, type Person } from './support/web-app.js';
 
 const lines = (page: Page) => page.$$eval('#messages li .text', (els) => els.map((e) => e.textContent));
 
@@ -24,19 +23,10 @@ async function back(p: Person, server: ServerProcess): Promise<void> {
 const REFUSED_SOCKET = /^WebSocket connection to 'wss:\/\/127\.0\.0\.1:\d+\/ws' failed/;
 
 test('web app history: reloads, unread counts, delivered marks, messages from while away, outage', { skip: !hasChromium && 'chromium not installed', timeout: 240_000 }, async (t) => {
-  const root = tempDir('sealcast-webhist-');
-  const dataDir = join(root, 'data');
-  let server = await spawnServer({ dataDir });
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await server.stop();
-    removeDir(root);
-  });
-
-  const alice = await openPerson(browser, server.httpsUrl);
+  const rig = await webRig(t, 'sealcast-webhist-');
+  const alice = await rig.open();
   await signIn(alice, 'alice');
-  const bob = await openPerson(browser, server.httpsUrl, PHONE, { isMobile: true });
+  const bob = await rig.open(PHONE, { isMobile: true });
   await signIn(bob, 'bob');
   await alice.page.waitForSelector('[data-peer="bob"]');
 
@@ -61,13 +51,13 @@ test('web app history: reloads, unread counts, delivered marks, messages from wh
 
   // Alice leaves too; bob comes back, reads them (his client acknowledges them); alice never got the receipts.
   await away(alice);
-  await back(bob, server);
+  await back(bob, rig.server);
   await bob.page.waitForSelector('[data-peer="alice"] .badge:has-text("2")');
   await bob.page.click('[data-peer="alice"]');
   assert.deepEqual(await lines(bob.page), ['one', 'two', 'three', 'four, while you were away', 'five, while you were away']);
 
   // Alice returns: her history is there, and the server no longer holding them turns ✓ into ✓✓.
-  await back(alice, server);
+  await back(alice, rig.server);
   await alice.page.click('[data-peer="bob"]');
   assert.deepEqual(await lines(alice.page), ['one', 'two', 'three', 'four, while you were away', 'five, while you were away']);
   await alice.page.waitForFunction(() => document.querySelectorAll('#messages li.mine .mark.delivered').length === 5, undefined, { timeout: 15_000 });
@@ -80,14 +70,14 @@ test('web app history: reloads, unread counts, delivered marks, messages from wh
   await screenshot(bob, 'history-phone');
 
   // Outage: the server stops; both pages say so; what alice writes waits; all heals by itself.
-  await server.stop();
+  await rig.stopServer();
   await alice.page.waitForSelector('#connection-notice:has-text("unreachable")', { timeout: 15_000 });
   await bob.page.waitForSelector('#status.offline');
   await screenshot(alice, 'offline');
   await alice.page.fill('#compose', 'written during the outage');
   await alice.page.press('#compose', 'Enter');
   await alice.page.waitForSelector('#messages li.mine .mark.sending');
-  server = await spawnServer({ dataDir, port: server.port });
+  await rig.startServer();
   await alice.page.waitForSelector('#status.online', { timeout: 30_000 });
   assert.equal(await alice.page.$('#connection-notice'), null, 'the notice goes once connected');
   await bob.page.waitForSelector('#messages li.theirs:has-text("written during the outage")', { timeout: 30_000 });
@@ -102,5 +92,5 @@ test('web app history: reloads, unread counts, delivered marks, messages from wh
   await alice.page.keyboard.press('Enter');
   await bob.page.waitForSelector('#messages li.theirs:has-text("typed, not clicked")');
 
-  for (const p of [alice, bob]) assert.deepEqual(p.errors.filter((e) => !REFUSED_SOCKET.test(e)), [], 'no console errors');
+  rig.assertNoConsoleErrors(REFUSED_SOCKET);
 });

@@ -5,28 +5,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasChromium, launchBrowser } from './support/browser.js';
+import { hasChromium } from './support/browser.js';
 import { runCli } from './support/cli-process.js';
-import { removeDir, spawnServer, tempDir } from './support/server-process.js';
-import { openPerson, PHONE, screenshot, sendTo, shownFingerprint, signIn, type Person } from './support/web-app.js';
+import { PHONE, screenshot, sendTo, shownFingerprint, signIn, webRig } from './support/web-app.js';
 
 const PASS = 'a long enough passphrase';
 const digitsOf = (out: string) => /^fingerprint: ([\d ]+)$/m.exec(out)?.[1];
 
 test('web app identity: export and import between browsers and the CLI', { skip: !hasChromium && 'chromium not installed', timeout: 240_000 }, async (t) => {
-  const root = tempDir('sealcast-webid-');
-  const server = await spawnServer({ dataDir: join(root, 'data') });
-  const browser = await launchBrowser();
-  const people: Person[] = [];
-  t.after(async () => {
-    await browser.close();
-    await server.stop();
-    removeDir(root);
-  });
+  const rig = await webRig(t, 'sealcast-webid-');
+  const { root, server } = rig;
 
   // Browser A: alice, made with an export passphrase.
-  const a = await openPerson(browser, server.httpsUrl);
-  people.push(a);
+  const a = await rig.open();
   await signIn(a, 'alice', PASS);
   const fingerprint = await shownFingerprint(a);
   assert.match(fingerprint, /^(\d{5} ){5}\d{5}$/);
@@ -48,8 +39,7 @@ test('web app identity: export and import between browsers and the CLI', { skip:
   await screenshot(a, 'identity');
 
   // Browser B (another profile): import with the file; the name comes from it; same fingerprint.
-  const b = await openPerson(browser, server.httpsUrl);
-  people.push(b);
+  const b = await rig.open();
   await b.page.setInputFiles('#import-file', file);
   await b.page.waitForFunction(() => (document.getElementById('import-name') as HTMLInputElement).value === 'alice');
   await b.page.fill('#import-passphrase', 'wrong wrong wrong');
@@ -66,8 +56,7 @@ test('web app identity: export and import between browsers and the CLI', { skip:
   assert.ok(await a.page.isVisible('#reconnect'));
 
   // Bob, on a phone, made without a passphrase: his keys cannot leave, and the page says so.
-  const bob = await openPerson(browser, server.httpsUrl, PHONE, { isMobile: true });
-  people.push(bob);
+  const bob = await rig.open(PHONE, { isMobile: true });
   await signIn(bob, 'bob');
   await bob.page.click('.tab[data-view="identity"]');
   assert.match((await bob.page.textContent('#not-exportable'))!, /cannot be exported/);
@@ -97,8 +86,7 @@ test('web app identity: export and import between browsers and the CLI', { skip:
   const carolFile = join(root, 'carol.json');
   const exported = await runCli(['identity', 'export', '--name', 'carol', '--out', carolFile], { home: carolHome, env: { SEALCAST_PASSPHRASE: PASS } });
   assert.equal(exported.code, 0, exported.stderr);
-  const c = await openPerson(browser, server.httpsUrl);
-  people.push(c);
+  const c = await rig.open();
   await c.page.setInputFiles('#import-file', carolFile);
   await c.page.fill('#import-passphrase', PASS);
   await c.page.click('#import');
@@ -123,5 +111,5 @@ test('web app identity: export and import between browsers and the CLI', { skip:
     };
   })), 0, 'IndexedDB is empty');
 
-  for (const p of people) assert.deepEqual(p.errors, [], 'no console errors');
+  rig.assertNoConsoleErrors();
 });

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { hasChromium, launchBrowser } from './support/browser.js';
+import { hasChromium } from './support/browser.js';
 import { LineCollector, runCli, startCli } from './support/cli-process.js';
 import { makeClip } from './support/media-fixtures.js';
-import { removeDir, spawnServer, tempDir } from './support/server-process.js';
-import { openPerson, PHONE, screenshot, sendTo, signIn, type Person } from './support/web-app.js';
+import { PHONE, screenshot, sendTo, signIn, webRig } from './support/web-app.js';
 
 const RUNGS = [240, 360, 480];
 
@@ -55,23 +54,19 @@ async function pickQuality(page: Page, value: string): Promise<void> {
 }
 
 test('web app videos: library and progress, native HLS and hls.js, rungs, chat while watching, phone', { skip: !hasChromium && 'chromium not installed', timeout: 300_000 }, async (t) => {
-  const root = tempDir('sealcast-webvideo-');
-  const videos = join(root, 'videos');
-  mkdirSync(videos);
-  makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 20 });
-  // A second, longer title queued behind the first: the library shows progress while it works.
-  makeClip(join(videos, 'feature.mp4'), { width: 1280, height: 720, seconds: 30 });
-  const server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos });
-  const browser = await launchBrowser();
-  const people: Person[] = [];
-  t.after(async () => {
-    await browser.close();
-    await server.stop();
-    removeDir(root);
+  const rig = await webRig(t, 'sealcast-webvideo-', {
+    videos: (root) => {
+      const videos = join(root, 'videos');
+      mkdirSync(videos);
+      makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 20 });
+      // A second, longer title queued behind the first: the library shows progress while it works.
+      makeClip(join(videos, 'feature.mp4'), { width: 1280, height: 720, seconds: 20 });
+      return videos;
+    },
   });
+  const { root, server } = rig;
 
-  const viewer = await openPerson(browser, server.httpsUrl);
-  people.push(viewer);
+  const viewer = await rig.open();
   const chunks: string[] = [];
   viewer.page.on('request', (r) => {
     if (/\/assets\/.*\.js$/.test(r.url())) chunks.push(new URL(r.url()).pathname);
@@ -79,7 +74,8 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
   await signIn(viewer, 'viewer');
   await viewer.page.click('.tab[data-view="videos"]');
 
-  // The library while transcoding: progress shows, and the list refreshes by itself until ready.
+  // The library while transcoding (one title at a time, "feature" first): progress shows, and the
+  // list refreshes by itself until "movie", queued behind it, is ready; nobody presses Refresh.
   await viewer.page.waitForSelector('#library li[data-state="transcoding"] progress, #library li[data-state="queued"]', { timeout: 60_000 });
   await screenshot(viewer, 'videos-transcoding');
   await viewer.page.waitForSelector('#library li[data-title="movie"][data-state="ready"]', { timeout: 120_000 });
@@ -135,8 +131,7 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
   assert.equal(await viewer.page.isHidden('#player'), true);
 
   // A phone-sized screen: the player, then the conversations, nothing wider than the screen.
-  const phone = await openPerson(browser, server.httpsUrl, PHONE, { isMobile: true });
-  people.push(phone);
+  const phone = await rig.open(PHONE, { isMobile: true });
   await signIn(phone, 'phoneviewer');
   await phone.page.click('.tab[data-view="videos"]');
   await phone.page.waitForSelector('#library li[data-title="movie"][data-state="ready"]');
@@ -147,6 +142,5 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
   assert.ok(await phone.page.isVisible('#compose'), 'the message box is reachable under the player');
   await screenshot(phone, 'player-phone');
 
-  await viewer.page.waitForSelector('#library li[data-title="feature"][data-state="ready"]', { timeout: 120_000 });
-  for (const p of people) assert.deepEqual(p.errors, [], 'no console errors');
+  rig.assertNoConsoleErrors();
 });

@@ -5,15 +5,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { sealcastBin } from '../../test/support/repo-root.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-const bin = join(repoRoot(), 'bin', 'sealcast.js');
+const bin = sealcastBin();
 const root = mkdtempSync(join(tmpdir(), 'sealcast-identity-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 

@@ -41,6 +41,10 @@ export class App {
   private alert = '';
   private readonly keyBanners = new Map<string, string>();
   private view: View = 'chat';
+  /** The last error the client reported, to explain a disconnection that will not heal. */
+  private lastError = '';
+  /** Screen-reader announcements of incoming messages (the message list itself is rebuilt, so not live). */
+  private readonly announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
   private shell: { layout: HTMLElement; notices: HTMLElement; identity: HTMLElement; tabs: HTMLElement; me: HTMLElement; status: HTMLElement } | undefined;
 
   constructor(private readonly root: HTMLElement, private readonly idb: IdbStore, opts: { preferHlsJs: boolean }) {
@@ -86,11 +90,13 @@ export class App {
     });
     this.client = client;
     client.on('message', (m) => {
-      this.chat.add(m.toAll ? 'all' : m.from, {
+      const added = this.chat.add(m.toAll ? 'all' : m.from, {
         id: m.id, from: m.from, text: m.text, ts: m.ts, mine: false, status: 'delivered', ...(m.verified ? {} : { unverified: true }),
       });
+      if (added) this.announcer.textContent = `${m.from}${m.toAll ? ' to everyone' : ''}: ${m.text}`;
       this.render();
     });
+    client.on('error', (e) => void (this.lastError = e.message));
     client.on('delivered', (d) => {
       if (this.chat.delivered(d.id, d.by)) this.render();
     });
@@ -102,6 +108,7 @@ export class App {
       this.render();
     });
     client.on('connected', () => {
+      this.lastError = '';
       this.setStatus('online');
       void this.settleDelivered(client);
       this.videos.refreshIfShown();
@@ -112,7 +119,7 @@ export class App {
       } else if (d.code === CLOSE_CODES.REPLACED) {
         this.setStatus('stopped', 'You signed in with this identity somewhere else (another tab, browser or the terminal), so this tab was disconnected.');
       } else {
-        this.setStatus('stopped', `Disconnected: ${d.reason || `code ${d.code}`}.`);
+        this.setStatus('stopped', `Disconnected: ${this.lastError || d.reason || `code ${d.code}`}.`);
       }
     });
     return client;
@@ -173,6 +180,7 @@ export class App {
       h('header', { class: 'top' }, h('strong', { class: 'brand' }, 'sealcast'), tabs, me, status),
       notices,
       layout,
+      this.announcer,
     );
     this.root.classList.add('shell');
     this.shell = { layout, notices, identity, tabs, me, status };

@@ -32,7 +32,8 @@ export class ChatView {
     this.roster = h('nav', { id: 'roster', 'aria-label': 'Conversations' });
     this.title = h('h2', { id: 'conv-title' });
     this.verify = h('section', { id: 'verify', hidden: true, 'aria-label': 'Verify' });
-    this.messages = h('ol', { id: 'messages', 'aria-live': 'polite', tabindex: '0', 'aria-label': 'Messages' });
+    // Not a live region: it is rebuilt on every change. New messages are announced by App instead.
+    this.messages = h('ol', { id: 'messages', tabindex: '0', 'aria-label': 'Messages' });
     this.input = h('input', { id: 'compose', autocomplete: 'off', placeholder: 'Write a message…', 'aria-label': 'Message', maxlength: '60000' });
     const composer = h('form', { id: 'composer', onsubmit: (ev: Event) => {
       ev.preventDefault();

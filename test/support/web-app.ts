@@ -1,8 +1,12 @@
 // Driving the web app in Chromium: pages that collect console errors, sign-in, sending.
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
 import { repoRoot } from './repo-root.js';
+import { removeDir, spawnServer, tempDir, type ServerProcess } from './server-process.js';
 
 /** Where the web tests put their screenshots (not committed). */
 export const SCREENSHOTS = join(repoRoot(), 'test-output', 'screenshots');
@@ -59,4 +63,52 @@ export async function shownFingerprint(p: Person): Promise<string> {
 
 export function screenshot(p: Person, name: string): Promise<Buffer> {
   return p.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** A server process, Chromium, and the people opened on it; torn down when the test ends. */
+export interface WebRig {
+  root: string;
+  server: ServerProcess;
+  browser: Browser;
+  people: Person[];
+  /** A new browser profile on the server's page. */
+  open(viewport?: { width: number; height: number }, opts?: { isMobile?: boolean }): Promise<Person>;
+  /** Stops the server and starts it again on the same port and data (an outage). */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
+  /** No one's page printed a console error (but those `allowed` names). */
+  assertNoConsoleErrors(allowed?: RegExp): void;
+}
+
+/** Starts the rig; `videos` makes the library directory under the test's temporary root. */
+export async function webRig(t: TestContext, prefix: string, opts: { videos?: (root: string) => string } = {}): Promise<WebRig> {
+  const root = tempDir(prefix);
+  const dataDir = join(root, 'data');
+  const videosDir = opts.videos?.(root);
+  const start = (port?: number) => spawnServer({ dataDir, ...(videosDir ? { videosDir } : {}), ...(port ? { port } : {}) });
+  const server = await start();
+  const browser = await launchBrowser();
+  const rig: WebRig = {
+    root, server, browser, people: [],
+    async open(viewport = DESKTOP, o = {}) {
+      const p = await openPerson(browser, rig.server.httpsUrl, viewport, o);
+      rig.people.push(p);
+      return p;
+    },
+    async stopServer() {
+      await rig.server.stop();
+    },
+    async startServer() {
+      rig.server = await start(rig.server.port);
+    },
+    assertNoConsoleErrors(allowed) {
+      for (const p of rig.people) assert.deepEqual(p.errors.filter((e) => !allowed?.test(e)), [], 'no console errors');
+    },
+  };
+  t.after(async () => {
+    await browser.close();
+    await rig.server.stop();
+    removeDir(root);
+  });
+  return rig;
 }
