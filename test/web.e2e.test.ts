@@ -1,49 +1,14 @@
 // The web app in Debian's Chromium (playwright-core) against a real server process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hasChromium, launchBrowser } from './support/browser.js';
 import { LineCollector, runCli, startCli } from './support/cli-process.js';
-import { repoRoot } from './support/repo-root.js';
 import { testClient } from './support/test-client.js';
 import { removeDir, spawnServer, tempDir } from './support/server-process.js';
-
-const shots = join(repoRoot(), 'test-output', 'screenshots');
-
-interface Person {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-}
-
-async function open(browser: Browser, url: string, viewport = { width: 1200, height: 800 }): Promise<Person> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  return { context, page, errors };
-}
-
-async function signIn(p: Person, name: string): Promise<void> {
-  await p.page.fill('#name', name);
-  await p.page.click('#join');
-  await p.page.waitForSelector('#status.online', { timeout: 20_000 });
-}
-
-async function sendTo(p: Person, peer: string, text: string): Promise<void> {
-  await p.page.click(`[data-peer="${peer}"]`);
-  await p.page.fill('#compose', text);
-  await p.page.press('#compose', 'Enter');
-}
+import { openPerson as open, PHONE, screenshot, sendTo, signIn } from './support/web-app.js';
 
 test('web app: chat between browsers and with the CLI, roster, key-change banner', { skip: !hasChromium && 'chromium not installed' }, async (t) => {
-  mkdirSync(shots, { recursive: true });
   const root = tempDir('sealcast-web-');
   const server = await spawnServer({ dataDir: join(root, 'data') });
   const browser = await launchBrowser();
@@ -54,9 +19,9 @@ test('web app: chat between browsers and with the CLI, roster, key-change banner
   });
 
   const alice = await open(browser, server.httpsUrl);
-  await alice.page.screenshot({ path: join(shots, 'sign-in.png') });
+  await screenshot(alice, 'sign-in');
   await signIn(alice, 'alice');
-  const bob = await open(browser, server.httpsUrl, { width: 390, height: 844 }); // phone-sized
+  const bob = await open(browser, server.httpsUrl, PHONE);
   await signIn(bob, 'bob');
   await alice.page.waitForSelector('[data-peer="bob"]');
 
@@ -67,8 +32,8 @@ test('web app: chat between browsers and with the CLI, roster, key-change banner
   await bob.page.waitForSelector('#messages li.theirs:has-text("hello bob, from a browser")');
   await alice.page.waitForSelector('#messages li.theirs:has-text("hi alice, from a phone")');
   await alice.page.waitForSelector('#messages li.mine .mark.delivered', { timeout: 15_000 });
-  await alice.page.screenshot({ path: join(shots, 'chat-desktop.png') });
-  await bob.page.screenshot({ path: join(shots, 'chat-phone.png') });
+  await screenshot(alice, 'chat-desktop');
+  await screenshot(bob, 'chat-phone');
 
   // Browser ↔ CLI, both ways.
   const carolHome = join(root, 'carol');
@@ -95,7 +60,7 @@ test('web app: chat between browsers and with the CLI, roster, key-change banner
   await alice.page.click('#verify-btn');
   const safety = await alice.page.textContent('#safety-number', { timeout: 10_000 });
   assert.match(safety ?? '', /^(\d{5} ){11}\d{5}$/);
-  await alice.page.screenshot({ path: join(shots, 'verify.png') });
+  await screenshot(alice, 'verify');
   await alice.page.click('#mark-verified');
   await alice.page.waitForSelector('[data-peer="bob"] .trust.verified');
 
@@ -112,7 +77,7 @@ test('web app: chat between browsers and with the CLI, roster, key-change banner
   await alice.page.fill('#compose', 'should not go');
   await alice.page.press('#compose', 'Enter');
   await alice.page.waitForSelector('#messages li.mine .mark.failed');
-  await alice.page.screenshot({ path: join(shots, 'key-changed.png') });
+  await screenshot(alice, 'key-changed');
   await alice.page.click('[data-banner="carol"] .accept');
   await alice.page.waitForSelector('[data-banner="carol"]', { state: 'detached' });
   await newCarol.close();

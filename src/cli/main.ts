@@ -18,6 +18,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   who: { summary: 'list users with their key fingerprints', load: () => import('./commands/who.js') },
   pending: { summary: 'your messages the server still holds for offline recipients', load: () => import('./commands/pending.js') },
   keygen: { summary: 'create your identity', load: () => import('./commands/keygen.js') },
+  identity: { summary: 'export / import your identity in a passphrase-encrypted file (to a browser or machine)', load: () => import('./commands/identity.js') },
   videos: { summary: "list the server's videos", load: () => import('./commands/videos.js') },
   play: { summary: 'stream a video over the socket (to ffplay/mpv, a file, or standard output)', load: () => import('./commands/play.js') },
 };
@@ -38,7 +39,7 @@ Usage: sealcast COMMAND [options]
 Server:
 ${list(['serve', 'admin'])}
 Client:
-${list(['connect', 'send', 'listen', 'who', 'pending', 'keygen', 'videos', 'play'])}
+${list(['connect', 'send', 'listen', 'who', 'pending', 'keygen', 'identity', 'videos', 'play'])}
 
 ${formatHelp({ usage: 'sealcast connect|send|listen|who [URL] [options]', summary: 'Options of the client commands:', options: CLIENT_OPTIONS })
   .replace(/^Usage: .*\n\n/, '')}

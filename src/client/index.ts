@@ -11,3 +11,4 @@ export * from './socket-like.js';
 export * from './storage.js';
 export * from './trust-store.js';
 export * from './video-stream.js';
+export * from './identity-transfer.js';

@@ -1,247 +1,283 @@
-import { isClientError, SealcastClient, type PeerView } from '../client/index.js';
-import { DEFAULT_SUITE, fingerprintDigits, generateIdentity, type Identity } from '../crypto/index.js';
-import { canonicalName } from '../protocol/index.js';
+import { isClientError, SealcastClient } from '../client/index.js';
+import { fingerprintDigits } from '../crypto/index.js';
+import { CLOSE_CODES } from '../protocol/index.js';
 import { browserConnector } from './browser-connector.js';
-import { IdbClientStorage, loadBrowserIdentity, saveBrowserIdentity } from './browser-storage.js';
+import { forgetBrowserIdentity, IdbClientStorage, loadBrowserIdentity, saveBrowserIdentity, type BrowserIdentity } from './browser-storage.js';
+import { IdbChatHistory } from './chat-history.js';
 import { ChatState, type ChatLine } from './chat-state.js';
-import { h } from './dom.js';
-import { IdbStore } from './idb.js';
+import { ChatView } from './chat-view.js';
+import { h, keepFocus } from './dom.js';
+import type { IdbStore } from './idb.js';
+import { renderIdentityView } from './identity-view.js';
+import { renderSignIn } from './signin-view.js';
+import { VideosView } from './videos-view.js';
 
 const WS_URL = `wss://${location.host}/ws`;
+/** The server's default mailbox lifetime; see ChatState.settleSent. */
+const DEFAULT_MAILBOX_TTL_MS = 30 * 24 * 3600 * 1000;
 
-/** The web app: sign-in, roster with fingerprints and verification, chat per peer and with everyone. */
+type View = 'chat' | 'videos' | 'identity';
+type Status = 'connecting' | 'online' | 'offline' | 'stopped';
+
+function errorText(e: unknown): string {
+  return isClientError(e) || e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The web app: sign-in (new or imported identity), chat per peer and with everyone (history,
+ * unread counts, sent/delivered marks), key verification, the video library and player, and the
+ * identity page. The connection heals itself; what is wrong is said in one place (#notices).
+ */
 export class App {
   private client: SealcastClient | undefined;
-  private readonly chat = new ChatState();
-  private status: 'connecting' | 'online' | 'offline' = 'connecting';
-  private readonly banners = new Map<string, string>();
-  private verifying: string | undefined;
-  private notice = '';
+  private me: BrowserIdentity | undefined;
+  private readonly chat: ChatState;
+  private readonly chatView: ChatView;
+  private readonly videos: VideosView;
+  private status: Status = 'connecting';
+  /** Why the connection is not up (or '' when it is). */
+  private connectionNotice = '';
+  /** The last send or receive problem, until the next success. */
+  private alert = '';
+  private readonly keyBanners = new Map<string, string>();
+  private view: View = 'chat';
+  /** The last error the client reported, to explain a disconnection that will not heal. */
+  private lastError = '';
+  /** Screen-reader announcements of incoming messages (the message list itself is rebuilt, so not live). */
+  private readonly announcer = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+  private shell: { layout: HTMLElement; notices: HTMLElement; identity: HTMLElement; tabs: HTMLElement; me: HTMLElement; status: HTMLElement } | undefined;
 
-  constructor(private readonly root: HTMLElement, private readonly idb: IdbStore) {}
+  constructor(private readonly root: HTMLElement, private readonly idb: IdbStore, opts: { preferHlsJs: boolean }) {
+    this.chat = new ChatState(new IdbChatHistory(idb, (m) => this.showAlert(m)));
+    this.chatView = new ChatView(this.chat, {
+      open: (c) => this.open(c),
+      send: (t) => void this.send(t),
+      retry: (c, l) => this.retry(c, l),
+      acceptKey: (n) => this.acceptKey(n),
+    });
+    this.videos = new VideosView(() => this.client, opts.preferHlsJs);
+  }
 
   async start(): Promise<void> {
     const saved = await loadBrowserIdentity(this.idb);
-    if (!saved) return this.renderSignIn();
-    await this.connect(saved.name, saved.identity);
+    if (!saved) return renderSignIn(this.root, (b) => this.signIn(b));
+    await this.chat.load();
+    this.begin(saved);
+    this.renderShell();
+    await this.connectUntilUp();
   }
 
-  private renderSignIn(error = ''): void {
-    const input = h('input', { id: 'name', name: 'name', autocomplete: 'username', required: true, maxlength: '32', placeholder: 'your name', 'aria-label': 'Your name' });
-    const form = h('form', { class: 'signin', onsubmit: (ev: Event) => {
-      ev.preventDefault();
-      void this.createIdentity(input.value);
-    } },
-      h('h1', {}, 'sealcast'),
-      h('p', {}, 'End-to-end encrypted chat. Your keys are created in this browser and never leave it.'),
-      input,
-      h('button', { type: 'submit', id: 'join' }, 'Create my keys and join'),
-      error ? h('p', { class: 'error', role: 'alert' }, error) : undefined,
-    );
-    this.root.replaceChildren(form);
-    input.focus();
-  }
-
-  private async createIdentity(rawName: string): Promise<void> {
-    let name: string;
+  /** First sign-in: the identity is kept only once the server accepted it (a taken name keeps the form). */
+  private async signIn(b: BrowserIdentity): Promise<void> {
+    const client = this.begin(b);
     try {
-      name = canonicalName(rawName);
+      await client.connect();
     } catch (e) {
-      return this.renderSignIn((e as Error).message);
+      this.client = undefined;
+      throw e;
     }
-    // Non-extractable: script in this page can use the private keys but never read them out.
-    const identity = await generateIdentity(DEFAULT_SUITE, { extractable: false });
-    try {
-      await this.connect(name, identity, true);
-    } catch (e) {
-      return this.renderSignIn(isClientError(e) ? e.message : String(e));
-    }
-    await saveBrowserIdentity(this.idb, name, identity);
+    await saveBrowserIdentity(this.idb, b);
+    this.renderShell();
+    this.setStatus('online');
   }
 
-  private async connect(name: string, identity: Identity, firstTime = false): Promise<void> {
+  /** Builds the client for an identity and listens to it; nothing is sent yet. */
+  private begin(b: BrowserIdentity): SealcastClient {
+    this.me = b;
     const client = new SealcastClient({
-      url: WS_URL, name, identity, connector: browserConnector, storage: new IdbClientStorage(this.idb), autoReconnect: true, clientName: 'sealcast-web/0.1',
+      url: WS_URL, name: b.name, identity: b.identity, connector: browserConnector, storage: new IdbClientStorage(this.idb),
+      autoReconnect: true, clientName: 'sealcast-web/0.2',
     });
     this.client = client;
     client.on('message', (m) => {
-      const conv = m.toAll ? 'all' : m.from;
-      this.chat.add(conv, { id: m.id, from: m.from, text: m.text, ts: m.ts, mine: false, status: 'delivered', unverified: !m.verified });
+      const added = this.chat.add(m.toAll ? 'all' : m.from, {
+        id: m.id, from: m.from, text: m.text, ts: m.ts, mine: false, status: 'delivered', ...(m.verified ? {} : { unverified: true }),
+      });
+      if (added) this.announcer.textContent = `${m.from}${m.toAll ? ' to everyone' : ''}: ${m.text}`;
       this.render();
     });
+    client.on('error', (e) => void (this.lastError = e.message));
     client.on('delivered', (d) => {
-      this.chat.mark(d.id, 'delivered');
-      this.render();
+      if (this.chat.delivered(d.id, d.by)) this.render();
     });
+    client.on('rejected', (r) => this.showAlert(`A message from ${r.from} failed its checks and was dropped (${r.code}: ${r.reason}).`));
     client.on('roster', () => this.render());
     client.on('keyChanged', (k) => {
-      this.banners.set(k.name, `The key of ${k.name} has changed. Someone may be impersonating ${k.name}, or ${k.name} set up a new device. Sending to ${k.name} is blocked until you compare safety numbers and accept the new key.`);
+      this.keyBanners.set(k.name, `The key of ${k.name} has changed. Someone may be impersonating ${k.name}, or ${k.name} set up a new device. ` +
+        `Sending to ${k.name} is blocked until you compare safety numbers and accept the new key.`);
       this.render();
     });
-    client.on('disconnected', () => {
-      this.status = 'offline';
-      this.render();
+    client.on('connected', () => {
+      this.lastError = '';
+      this.setStatus('online');
+      void this.settleDelivered(client);
+      this.videos.refreshIfShown();
     });
-    client.on('reconnected', () => {
-      this.status = 'online';
-      this.render();
+    client.on('disconnected', (d) => {
+      if (d.willReconnect) {
+        this.setStatus('offline', 'The server is unreachable. sealcast reconnects by itself; messages you write meanwhile are sent once it is back.');
+      } else if (d.code === CLOSE_CODES.REPLACED) {
+        this.setStatus('stopped', 'You signed in with this identity somewhere else (another tab, browser or the terminal), so this tab was disconnected.');
+      } else {
+        this.setStatus('stopped', `Disconnected: ${this.lastError || d.reason || `code ${d.code}`}.`);
+      }
     });
-    this.status = 'connecting';
-    this.renderShell();
+    return client;
+  }
+
+  /** A returning visitor: keep trying (with backoff) until the server answers. */
+  private async connectUntilUp(): Promise<void> {
+    const client = this.client!;
     for (let attempt = 0; ; attempt++) {
       try {
         await client.connect();
-        break;
+        return;
       } catch (e) {
-        if (firstTime || (isClientError(e) && e.code !== 'CONNECT_FAILED' && e.code !== 'TIMEOUT')) throw e;
-        this.status = 'offline';
-        this.notice = 'The server is unreachable. Retrying…';
-        this.render();
+        const transient = isClientError(e) && ['CONNECT_FAILED', 'TIMEOUT', 'CLOSED', 'CONNECTING'].includes(e.code);
+        if (!transient) {
+          this.setStatus('stopped', `Cannot sign in: ${errorText(e)}`);
+          return;
+        }
+        this.setStatus('offline', 'The server is unreachable. Retrying by itself…');
         await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
     }
-    this.notice = '';
-    this.status = 'online';
+  }
+
+  /** Receipts only reach an online sender: what the server no longer holds was opened meanwhile. */
+  private async settleDelivered(client: SealcastClient): Promise<void> {
+    try {
+      const items = await client.pending();
+      const ttl = Math.min(DEFAULT_MAILBOX_TTL_MS, ...items.map((i) => i.expiresAt - i.storedAt));
+      this.chat.settleSent(new Set(items.map((i) => i.id)), Date.now() - ttl);
+      this.render();
+    } catch {
+      // Not connected any more: the next login settles them.
+    }
+  }
+
+  private setStatus(status: Status, notice = ''): void {
+    this.status = status;
+    this.connectionNotice = notice;
+    this.render();
+  }
+
+  private showAlert(text: string): void {
+    this.alert = text;
     this.render();
   }
 
   private renderShell(): void {
+    const tab = (v: View, label: string) => h('button', { type: 'button', class: 'tab', 'data-view': v, 'data-focus': `tab:${v}`, onclick: () => this.setView(v) }, label);
+    const tabs = h('nav', { class: 'tabs', 'aria-label': 'Views' }, tab('chat', 'Chat'), tab('videos', 'Videos'), tab('identity', 'Identity'));
+    const me = h('span', { id: 'me' });
+    const status = h('span', { id: 'status', role: 'status' });
+    const notices = h('div', { id: 'notices' });
+    const identity = h('section', { id: 'identity', 'aria-label': 'Identity' });
+    const layout = h('div', { class: 'layout', 'data-view': this.view }, this.videos.element, this.chatView.roster, identity, this.chatView.conversation);
     this.root.replaceChildren(
-      h('header', { class: 'top' }, h('strong', {}, 'sealcast'), h('span', { id: 'me' }), h('span', { id: 'status', role: 'status' })),
-      h('div', { class: 'layout' },
-        h('nav', { id: 'roster', 'aria-label': 'Conversations' }),
-        h('main', { id: 'conversation' },
-          h('div', { id: 'banners' }),
-          h('section', { id: 'verify', hidden: true }),
-          h('h2', { id: 'conv-title' }),
-          h('ol', { id: 'messages', 'aria-live': 'polite' }),
-          this.composer(),
-        ),
-      ),
+      h('a', { class: 'skip', href: '#compose' }, 'Skip to the message box'),
+      h('header', { class: 'top' }, h('strong', { class: 'brand' }, 'sealcast'), tabs, me, status),
+      notices,
+      layout,
+      this.announcer,
     );
+    this.root.classList.add('shell');
+    this.shell = { layout, notices, identity, tabs, me, status };
+    this.setView(this.view);
   }
 
-  private composer(): HTMLFormElement {
-    const input = h('input', { id: 'compose', autocomplete: 'off', placeholder: 'Write a message…', 'aria-label': 'Message', maxlength: '60000' });
-    return h('form', { id: 'composer', onsubmit: (ev: Event) => {
-      ev.preventDefault();
-      const text = input.value;
-      if (!text.trim()) return;
-      input.value = '';
-      void this.send(text);
-    } }, input, h('button', { type: 'submit', id: 'send' }, 'Send'));
+  private setView(view: View): void {
+    this.view = view;
+    const shell = this.shell!;
+    shell.layout.dataset.view = view;
+    if (view === 'videos') this.videos.show();
+    else this.videos.hide();
+    if (view === 'identity' && this.me) {
+      renderIdentityView(shell.identity, this.me, { onForget: () => this.forget() });
+    }
+    this.render();
+  }
+
+  private async forget(): Promise<void> {
+    await this.client?.close();
+    this.client = undefined;
+    await forgetBrowserIdentity(this.idb);
+    location.reload();
+  }
+
+  private open(conversation: string): void {
+    this.chat.open(conversation);
+    this.chatView.closeVerify();
+    this.render();
+    this.chatView.focusComposer();
   }
 
   private async send(text: string): Promise<void> {
-    const client = this.client!;
+    const client = this.client;
+    if (!client) return;
     const conv = this.chat.current;
-    const line: ChatLine = { id: `local-${Date.now()}`, from: client.name, text, ts: Date.now(), mine: true, status: 'sending' };
+    const line: ChatLine = { id: `local-${crypto.randomUUID()}`, from: client.name, text, ts: Date.now(), mine: true, status: 'sending' };
     this.chat.add(conv, line);
     this.render();
     try {
       const r = await client.send(conv, text);
       line.id = r.id;
       line.status = 'sent';
+      this.alert = '';
     } catch (e) {
       line.status = 'failed';
-      this.notice = isClientError(e, 'KEY_CHANGED')
-        ? `Not sent: ${e.message}. Use "Compare safety numbers" above, then "Accept new key".`
-        : `Not sent: ${isClientError(e) ? e.message : String(e)}`;
+      line.error = errorText(e);
+      this.alert = isClientError(e, 'KEY_CHANGED')
+        ? `Not sent: the key of ${((e.detail?.peers as string[] | undefined) ?? [conv]).join(', ')} changed. Use "Compare safety numbers" below, then "Accept new key".`
+        : `Not sent: ${errorText(e)}`;
     }
+    this.chat.changed(conv);
     this.render();
+  }
+
+  private retry(conversation: string, line: ChatLine): void {
+    this.chat.remove(conversation, line);
+    this.chat.open(conversation);
+    void this.send(line.text);
+  }
+
+  private acceptKey(name: string): void {
+    this.client?.acceptKey(name);
+    this.keyBanners.delete(name);
+    this.alert = '';
+    this.render();
+  }
+
+  private reconnectHere(): void {
+    const client = this.client;
+    if (!client) return;
+    this.setStatus('connecting');
+    client.connect().catch((e: unknown) => this.setStatus('stopped', `Cannot reconnect: ${errorText(e)}`));
   }
 
   private render(): void {
     const client = this.client;
-    if (!client || !document.getElementById('roster')) return;
-    const me = document.getElementById('me')!;
-    me.textContent = `${client.name} · ${fingerprintDigits(client.identity.bundle.fingerprint).slice(0, 11)}…`;
-    const status = document.getElementById('status')!;
-    status.textContent = this.status === 'online' ? 'connected' : this.status === 'connecting' ? 'connecting…' : 'offline: reconnecting…';
-    status.className = this.status;
-
-    const peers = client.peerList().filter((p) => !p.isSelf);
-    const item = (key: string, label: string, p?: PeerView) => {
-      const unread = this.chat.unread.get(key) ?? 0;
-      return h('li', {},
-        h('button', { class: `peer${this.chat.current === key ? ' active' : ''}`, 'data-peer': key, onclick: () => {
-          this.chat.open(key);
-          this.verifying = undefined;
-          this.render();
-          (document.getElementById('compose') as HTMLInputElement | null)?.focus();
-        } },
-          h('span', { class: `dot ${p ? (p.online ? 'on' : 'off') : 'on'}` }), label,
-          p && p.trust !== 'trusted' ? h('span', { class: `trust ${p.trust}` }, p.trust === 'changed' ? 'KEY CHANGED' : 'verified') : undefined,
-          unread ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, String(unread)) : undefined,
-        ),
-        p ? h('small', { class: 'fp' }, p.digits) : undefined,
-      );
-    };
-    document.getElementById('roster')!.replaceChildren(
-      h('ul', {}, item('all', 'Everyone'), ...peers.map((p) => item(p.name, p.name, p))),
-    );
-
-    const banners = document.getElementById('banners')!;
-    banners.replaceChildren(
-      ...(this.notice ? [h('div', { class: 'notice', role: 'alert' }, this.notice)] : []),
-      ...[...this.banners.entries()].filter(([n]) => client.isBlocked(n)).map(([n, text]) =>
-        h('div', { class: 'banner', role: 'alert', 'data-banner': n }, h('strong', {}, '⚠ '), text, ' ',
-          h('button', { onclick: () => this.showVerify(n) }, 'Compare safety numbers'), ' ',
-          h('button', { class: 'accept', onclick: () => {
-            client.acceptKey(n);
-            this.banners.delete(n);
-            this.notice = '';
-            this.render();
-          } }, 'Accept new key'))),
-    );
-
-    const conv = this.chat.current;
-    const peer = peers.find((p) => p.name === conv);
-    const title = document.getElementById('conv-title')!;
-    title.replaceChildren(conv === 'all' ? 'Everyone' : conv, ' ',
-      peer ? h('button', { class: 'link', id: 'verify-btn', onclick: () => this.showVerify(conv) }, 'verify') : '');
-    const list = document.getElementById('messages')!;
-    list.replaceChildren(...(this.chat.lines.get(conv) ?? []).map((l) =>
-      h('li', { class: l.mine ? 'mine' : 'theirs', 'data-id': l.id },
-        h('span', { class: 'who' }, l.mine ? 'you' : l.from),
-        h('span', { class: 'text' }, l.text),
-        h('time', {}, new Date(l.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
-        l.mine ? h('span', { class: `mark ${l.status}`, title: l.status }, l.status === 'delivered' ? '✓✓' : l.status === 'sent' ? '✓' : l.status === 'failed' ? '✗' : '…') : undefined,
-        l.unverified ? h('span', { class: 'trust changed' }, 'unverified sender key') : undefined,
-      )));
-    list.scrollTop = list.scrollHeight;
-    this.renderVerify();
-  }
-
-  private showVerify(name: string): void {
-    this.verifying = name;
-    this.render();
-  }
-
-  private renderVerify(): void {
-    const section = document.getElementById('verify')!;
-    const name = this.verifying;
-    if (!name || !this.client) {
-      section.hidden = true;
-      return;
-    }
-    section.hidden = false;
-    void this.client.verification(name).then((v) => {
-      section.replaceChildren(
-        h('h3', {}, `Verify ${name}`),
-        h('p', {}, `Compare this safety number with ${name} in person or on a call:`),
-        h('p', { class: 'safety', id: 'safety-number' }, v.safetyNumber),
-        h('p', {}, h('small', {}, `Your fingerprint ${v.mine}`), h('br'), h('small', {}, `${name}: ${v.theirs}${v.pendingChange ? ' (new, not accepted)' : ''}`)),
-        h('button', { id: 'mark-verified', disabled: v.pendingChange, onclick: () => {
-          this.client!.markVerified(name);
-          this.verifying = undefined;
-          this.render();
-        } }, 'They match: mark verified'), ' ',
-        h('button', { onclick: () => {
-          this.verifying = undefined;
-          this.render();
-        } }, 'Close'),
-      );
+    const shell = this.shell;
+    if (!client || !shell) return;
+    shell.me.textContent = `${client.name} · ${fingerprintDigits(client.identity.bundle.fingerprint).slice(0, 11)}…`;
+    shell.status.textContent = { online: 'connected', connecting: 'connecting…', offline: 'offline: reconnecting…', stopped: 'disconnected' }[this.status];
+    shell.status.className = this.status;
+    const unread = this.chat.unreadOutside(this.view === 'identity' ? undefined : this.chat.current);
+    document.title = unread ? `(${unread}) sealcast` : 'sealcast';
+    shell.tabs.querySelectorAll<HTMLButtonElement>('.tab').forEach((b) => {
+      const v = b.dataset.view as View;
+      b.setAttribute('aria-current', v === this.view ? 'page' : 'false');
+      b.querySelector('.badge')?.remove();
+      if (v === 'chat' && this.view !== 'chat' && unread) b.append(h('span', { class: 'badge', 'aria-label': `${unread} unread` }, String(unread)));
     });
+    keepFocus(shell.notices, () => shell.notices.replaceChildren(
+      ...(this.connectionNotice ? [h('div', { class: `notice ${this.status}`, role: 'alert', id: 'connection-notice' }, this.connectionNotice,
+        this.status === 'stopped' ? h('button', { type: 'button', id: 'reconnect', 'data-focus': 'reconnect', onclick: () => this.reconnectHere() }, 'Reconnect here') : undefined)] : []),
+      ...(this.alert ? [h('div', { class: 'notice', role: 'alert', id: 'alert' }, this.alert,
+        h('button', { type: 'button', class: 'link dismiss', 'aria-label': 'Dismiss', onclick: () => this.showAlert('') }, '✕'))] : []),
+      ...this.chatView.banners(client, this.keyBanners),
+    ));
+    this.chatView.render(client);
   }
 }

@@ -23,17 +23,42 @@ interface StoredIdentity {
   /** Non-extractable CryptoKeys: IndexedDB keeps them by structured clone; script can use, never read, them. */
   signingPrivateKey: CryptoKey;
   decryptionPrivateKey: CryptoKey;
+  /**
+   * The passphrase-encrypted transfer file (client/identity-transfer.ts), when the identity was
+   * created with an export passphrase or imported from a file; absent: the keys cannot leave.
+   */
+  exportFile?: string;
+}
+
+/** The identity this browser signs in with. */
+export interface BrowserIdentity {
+  name: string;
+  identity: Identity;
+  exportFile?: string;
 }
 
 /** The browser's identity: kept in IndexedDB as non-extractable WebCrypto keys, never sent. */
-export async function loadBrowserIdentity(idb: IdbStore): Promise<{ name: string; identity: Identity } | undefined> {
+export async function loadBrowserIdentity(idb: IdbStore): Promise<BrowserIdentity | undefined> {
   const s = await idb.get<StoredIdentity>('identity');
   if (!s) return undefined;
   const bundle = await parseBundle(s.bundle);
-  return { name: s.name, identity: { suite: s.suite, bundle, signingPrivateKey: s.signingPrivateKey, decryptionPrivateKey: s.decryptionPrivateKey } };
+  const identity: Identity = { suite: s.suite, bundle, signingPrivateKey: s.signingPrivateKey, decryptionPrivateKey: s.decryptionPrivateKey };
+  return s.exportFile ? { name: s.name, identity, exportFile: s.exportFile } : { name: s.name, identity };
 }
 
-export async function saveBrowserIdentity(idb: IdbStore, name: string, id: Identity): Promise<void> {
-  const s: StoredIdentity = { name, suite: id.suite, bundle: id.bundle.bytes, signingPrivateKey: id.signingPrivateKey, decryptionPrivateKey: id.decryptionPrivateKey };
+/** Stores the identity (its private keys must be non-extractable: see docs/SECURITY.md). */
+export async function saveBrowserIdentity(idb: IdbStore, b: BrowserIdentity): Promise<void> {
+  const id = b.identity;
+  const s: StoredIdentity = {
+    name: b.name, suite: id.suite, bundle: id.bundle.bytes, signingPrivateKey: id.signingPrivateKey, decryptionPrivateKey: id.decryptionPrivateKey,
+    ...(b.exportFile ? { exportFile: b.exportFile } : {}),
+  };
   await idb.put('identity', s);
+}
+
+/** Removes the identity and everything kept for it (peer keys, replay window, chat history). */
+export async function forgetBrowserIdentity(idb: IdbStore): Promise<void> {
+  await idb.deletePrefix('state:');
+  await idb.deletePrefix('chat:');
+  await idb.delete('identity');
 }

@@ -13,3 +13,15 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const c of children) if (c !== false && c !== undefined) el.append(c);
   return el;
 }
+
+/**
+ * Re-renders `container` without losing the keyboard focus: the focused element inside it is
+ * found again afterwards by its `data-focus` key. Without this, a message arriving while someone
+ * tabs through the roster would throw their focus back to the page.
+ */
+export function keepFocus(container: HTMLElement, render: () => void): void {
+  const active = document.activeElement as HTMLElement | null;
+  const key = active && container.contains(active) ? active.dataset.focus : undefined;
+  render();
+  if (key !== undefined) (container.querySelector(`[data-focus="${CSS.escape(key)}"]`) as HTMLElement | null)?.focus();
+}

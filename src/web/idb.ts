@@ -31,4 +31,15 @@ export class IdbStore {
   delete(key: string): Promise<void> {
     return this.run('readwrite', (s) => s.delete(key)).then(() => undefined);
   }
+
+  /** Every key that starts with `prefix`, in key order. */
+  async keys(prefix: string): Promise<string[]> {
+    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    return (await this.run('readonly', (s) => s.getAllKeys(range))) as string[];
+  }
+
+  /** Deletes every key that starts with `prefix`, in one transaction. */
+  deletePrefix(prefix: string): Promise<void> {
+    return this.run('readwrite', (s) => s.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`))).then(() => undefined);
+  }
 }
