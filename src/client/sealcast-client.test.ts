@@ -137,6 +137,38 @@ test('bad deliveries are rejected and acked; duplicates acked, not shown', async
   await c.close();
 });
 
+test('beforeAck: the ack waits until the app has kept the message; a failing hook reports and still acks', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  const to = { name: 'alice', bundle: aliceId.bundle };
+  let release!: () => void;
+  const kept: string[] = [];
+  let fail = false;
+  const { c, events } = await client(server, {
+    identity: aliceId,
+    beforeAck: async (m) => {
+      if (fail) throw new Error('disk full');
+      await new Promise<void>((r) => (release = r));
+      kept.push(m.id);
+    },
+  });
+  await c.connect();
+  const conn = server.last;
+  conn.push(await deliverFrame(bob, to, 'keep me'));
+  await until(() => events.message?.length === 1);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(conn.received.filter((f) => f.body.case === 'ack').length, 0, 'no ack while the app is still writing');
+  release();
+  await until(() => conn.received.filter((f) => f.body.case === 'ack').length === 1);
+  assert.deepEqual(kept, [events.message![0]!.id]);
+  fail = true;
+  conn.push(await deliverFrame(bob, to, 'cannot keep'));
+  await until(() => conn.received.filter((f) => f.body.case === 'ack').length === 2);
+  assert.match(events.error?.[0]?.message ?? '', /could not be kept: disk full/);
+  await c.close();
+});
+
 test('receive: false leaves deliveries on the server (no ack, no event)', async () => {
   const server = new FakeServer();
   const bob = await fakePeer(server, 'bob');

@@ -43,6 +43,12 @@ export interface ClientOptions {
   receive?: boolean;
   /** Our earlier identities, to open messages sealed to them before a key rotation. */
   retiredIdentities?: Identity[];
+  /**
+   * Awaited after a message is shown and before it is acknowledged, so an app can make it
+   * durable first (the server deletes a message once acknowledged). If it fails, the message
+   * is still acknowledged (it was shown) and an error event reports the failure.
+   */
+  beforeAck?: (message: { id: string; from: string; toAll: boolean }) => Promise<void>;
 }
 
 /** Trust state of a peer's key, as shown to the user. */
@@ -622,6 +628,13 @@ export class SealcastClient extends Emitter<ClientEvents> {
       id, from, to: d.toAll ? 'all' : this.name, toAll: d.toAll, text, ts: opened.ts, serverTs: Number(d.serverTs),
       verified, senderFingerprint: toHex(sender.fingerprint),
     });
+    if (this.opts.beforeAck) {
+      try {
+        await this.opts.beforeAck({ id, from, toAll: d.toAll });
+      } catch (e) {
+        this.emit('error', { code: 'STORAGE_FAILED', message: `message ${id} was shown but could not be kept: ${errorMessage(e)}` });
+      }
+    }
     ack();
   }
 

@@ -87,6 +87,8 @@ export class App {
     const client = new SealcastClient({
       url: WS_URL, name: b.name, identity: b.identity, connector: browserConnector, storage: new IdbClientStorage(this.idb),
       autoReconnect: true, clientName: 'sealcast-web/0.2',
+      // The server forgets a message once acked: ack only after it is in this browser's history.
+      beforeAck: () => this.chat.settled(),
     });
     this.client = client;
     client.on('message', (m) => {

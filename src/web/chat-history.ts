@@ -18,6 +18,7 @@ export class IdbChatHistory implements ChatPersistence {
   private readonly dirty = new Map<string, ChatLine[]>();
   private meta: Meta | undefined;
   private scheduled = false;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly idb: IdbStore, private readonly onError: (message: string) => void) {}
 
@@ -42,9 +43,16 @@ export class IdbChatHistory implements ChatPersistence {
     this.schedule();
   }
 
+  settled(): Promise<void> {
+    return this.writing;
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
+    const previous = this.writing;
+    let done!: () => void;
+    this.writing = new Promise<void>((resolve) => (done = resolve));
     queueMicrotask(() => {
       this.scheduled = false;
       const writes: Promise<void>[] = [];
@@ -53,7 +61,10 @@ export class IdbChatHistory implements ChatPersistence {
       this.dirty.clear();
       if (this.meta) writes.push(this.idb.put(META, this.meta));
       this.meta = undefined;
-      Promise.all(writes).catch((e: unknown) => this.onError(`Chat history could not be saved in this browser: ${e instanceof Error ? e.message : String(e)}`));
+      Promise.all(writes)
+        .catch((e: unknown) => this.onError(`Chat history could not be saved in this browser: ${e instanceof Error ? e.message : String(e)}`))
+        .then(() => previous)
+        .then(done);
     });
   }
 }

@@ -20,6 +20,8 @@ export interface ChatPersistence {
   load(): Promise<{ lines: Map<string, ChatLine[]>; unread: Map<string, number>; current?: string }>;
   saveConversation(conversation: string, lines: ChatLine[]): void;
   saveMeta(unread: Map<string, number>, current: string): void;
+  /** Resolves once every change made so far is written (or its failure reported). */
+  settled?(): Promise<void>;
 }
 
 /** Most lines kept per conversation; older ones are dropped from the history. */
@@ -35,6 +37,11 @@ export class ChatState {
   current = 'all';
 
   constructor(private readonly persistence?: ChatPersistence) {}
+
+  /** Resolves once the history holds every line added so far: the client acks a message only then. */
+  settled(): Promise<void> {
+    return this.persistence?.settled?.() ?? Promise.resolve();
+  }
 
   /**
    * Restores the saved conversations. Lines still "sending" belonged to a page that closed
