@@ -144,3 +144,28 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
 
   rig.assertNoConsoleErrors();
 });
+
+test('web player renews its HLS token before it expires and plays on past the first token', { skip: !hasChromium && 'chromium not installed', timeout: 180_000 }, async (t) => {
+  // Tokens live 12 s here (an hour by default); the player renews 10 s in, and the old token is dead by 12 s.
+  const rig = await webRig(t, 'sealcast-webrenew-', {
+    env: { SEALCAST_HLS_TOKEN_TTL_SECONDS: '12' },
+    videos: (root) => {
+      const videos = join(root, 'videos');
+      mkdirSync(videos);
+      makeClip(join(videos, 'long.mp4'), { width: 426, height: 240, seconds: 30 });
+      return videos;
+    },
+  });
+  const viewer = await rig.open();
+  await signIn(viewer, 'renewer');
+  await viewer.page.click('.tab[data-view="videos"]');
+  await viewer.page.waitForSelector('#library li[data-title="long"][data-state="ready"]', { timeout: 120_000 });
+  await viewer.page.click('[data-play="long"]');
+  const tokenOf = () => viewer.page.evaluate(() => new URL((document.getElementById('video') as HTMLVideoElement).currentSrc).searchParams.get('token'));
+  await videoUntil(viewer.page, { playing: true });
+  const first = await tokenOf();
+  const late = await videoUntil(viewer.page, { after: 16, playing: true }, 60_000);
+  assert.ok(late.t > 16, `played to ${late.t} s, past the first token's 12 s life`);
+  assert.notEqual(await tokenOf(), first, 'the player switched to a fresh token');
+  rig.assertNoConsoleErrors();
+});

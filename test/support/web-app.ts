@@ -81,11 +81,11 @@ export interface WebRig {
 }
 
 /** Starts the rig; `videos` makes the library directory under the test's temporary root. */
-export async function webRig(t: TestContext, prefix: string, opts: { videos?: (root: string) => string } = {}): Promise<WebRig> {
+export async function webRig(t: TestContext, prefix: string, opts: { videos?: (root: string) => string; env?: Record<string, string> } = {}): Promise<WebRig> {
   const root = tempDir(prefix);
   const dataDir = join(root, 'data');
   const videosDir = opts.videos?.(root);
-  const start = (port?: number) => spawnServer({ dataDir, ...(videosDir ? { videosDir } : {}), ...(port ? { port } : {}) });
+  const start = (port?: number) => spawnServer({ dataDir, ...(videosDir ? { videosDir } : {}), ...(port ? { port } : {}), ...(opts.env ? { env: opts.env } : {}) });
   const server = await start();
   const browser = await launchBrowser();
   const rig: WebRig = {
