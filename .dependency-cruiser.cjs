@@ -56,7 +56,14 @@ module.exports = {
       comment: 'only the serve/admin commands may reach the server and its store',
       severity: 'error',
       from: { path: '^src/(cli|web)/', pathNot: [TEST, '^src/cli/commands/(serve|admin)\\.ts$'] },
-      to: { path: '^src/(server|store|media)/' },
+      to: { path: '^src/(server|store)/' },
+    },
+    {
+      name: 'web-has-no-media-pipeline',
+      comment: 'the CLI may use media/ (ffmpeg resolver, ingest into the local cache); the browser app may not',
+      severity: 'error',
+      from: { path: '^src/web/', pathNot: TEST },
+      to: { path: '^src/media/' },
     },
     {
       name: 'nothing-imports-the-faces',

@@ -2,36 +2,22 @@
 // prompt and leave what the user is typing intact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sealcastBin } from './support/repo-root.js';
+import { hasTmux, TmuxServer } from './support/tmux.js';
 import { nextEvent, testClient } from './support/test-client.js';
 import { removeDir, spawnServer, tempDir } from './support/server-process.js';
-
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
-}
-
-async function screenShows(session: string, pred: (screen: string) => boolean, ms = 20_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let screen = '';
-  while (Date.now() < deadline) {
-    screen = tmux('capture-pane', '-p', '-t', session);
-    if (pred(screen)) return screen;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`screen never matched; last screen:\n${screen}`);
-}
 
 test('sealcast connect under tmux: incoming messages do not disturb typing', { skip: !hasTmux && 'tmux not installed' }, async (t) => {
   const root = tempDir('sealcast-tmux-');
   const server = await spawnServer({ dataDir: join(root, 'data') });
   const session = `sealcast-${randomBytes(4).toString('hex')}`;
+  const tmuxServer = new TmuxServer();
+  const tmux = (...args: string[]) => tmuxServer.run(...args);
+  const screenShows = (name: string, pred: (screen: string) => boolean) => tmuxServer.screenShows(name, pred);
   t.after(async () => {
-    spawnSync('tmux', ['kill-session', '-t', session]);
+    tmuxServer.kill();
     await server.stop();
     removeDir(root);
   });

@@ -28,7 +28,7 @@ function sealcast(args: string[], env: Record<string, string> = {}) {
 test('--help lists every command, the client options with their variables, and the exit codes', () => {
   const r = sealcast(['--help']);
   assert.equal(r.code, 0);
-  for (const cmd of ['serve', 'admin', 'connect', 'send', 'listen', 'who', 'pending', 'keygen']) {
+  for (const cmd of ['serve', 'admin', 'ingest', 'connect', 'send', 'listen', 'who', 'pending', 'keygen', 'videos', 'play']) {
     assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), `${cmd} listed`);
   }
   for (const v of ['SEALCAST_NAME', 'SEALCAST_IDENTITY', 'SEALCAST_SUITE', 'SEALCAST_FINGERPRINT', 'SEALCAST_URL', 'SEALCAST_HOME']) {
@@ -77,19 +77,37 @@ for (const cmd of ['connect', 'send', 'listen', 'who', 'pending', 'keygen']) {
   });
 }
 
-test('video commands: videos and play have real help and usage errors; ingest is not built yet', () => {
-  for (const cmd of ['videos', 'play']) {
+test('video commands: videos, play and ingest have real help and usage errors', () => {
+  for (const cmd of ['videos', 'play', 'ingest']) {
     const help = sealcast([cmd, '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: sealcast /);
   }
-  assert.match(sealcast(['play', '--help']).stdout, /--policy[\s\S]*--player[\s\S]*--out[\s\S]*--at/);
+  assert.match(sealcast(['play', '--help']).stdout, /--policy[\s\S]*--player PLAYER[\s\S]*terminal[\s\S]*--out[\s\S]*--at/);
+  assert.match(sealcast(['ingest', '--help']).stdout, /--videos DIR[\s\S]*env SEALCAST_VIDEOS[\s\S]*--data DIR[\s\S]*env SEALCAST_DATA/);
+  assert.match(sealcast(['connect', '--help']).stdout, /\/play TITLE[\s\S]*\/seek[\s\S]*\/stop[\s\S]*--player PLAYER/);
   const noTitle = sealcast(['play', 'wss://127.0.0.1:9', '--name', 'al']);
   assert.equal(noTitle.code, 2);
   assert.match(noTitle.stderr, /title/);
-  const ingest = sealcast(['ingest']);
-  assert.equal(ingest.code, 2);
-  assert.match(ingest.stderr, /comes with the video work/);
+  const usage: [string[], RegExp][] = [
+    [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--player', 'vlc'], /unknown player "vlc"/],
+    [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--policy', 'fast'], /unknown policy "fast"/],
+    [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--at', 'soon'], /--at takes seconds/],
+    [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--throttle', '0'], /--throttle/],
+    // The test's standard output is a pipe: there is no terminal to draw in.
+    [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--player', 'terminal'], /not one/],
+    [['connect', 'wss://127.0.0.1:9', '--name', 'al', '--player', 'terminal'], /not one/],
+    [['connect', 'wss://127.0.0.1:9', '--name', 'al', '--player', 'vlc'], /unknown player "vlc"/],
+    [['ingest', '--videos', join(home, 'no-such-dir')], /no video library at .*no-such-dir/],
+    [['ingest', '--videos', home, '../etc'], /"..\/etc" cannot be a title/],
+    [['ingest', '--frob'], /Unknown option '--frob'/],
+  ];
+  for (const [args, message] of usage) {
+    const r = sealcast(args, { SEALCAST_PLAYER: '' });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(sealcast(['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie'], { SEALCAST_PLAYER: 'vlc' }).code, 2, 'SEALCAST_PLAYER is read');
 });
 
 test('usage errors of client commands exit 2 before touching the network', () => {

@@ -12,7 +12,8 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: 'run the server (HTTPS + WebSocket on one TLS port)', load: () => import('./commands/serve.js') },
   admin: { summary: 'operator commands on the data directory (list, reset-name)', load: () => import('./commands/admin.js') },
-  connect: { summary: 'interactive client: chat, roster, key verification', load: () => import('./commands/connect.js') },
+  ingest: { summary: "transcode the library's videos ahead of time, into the server's cache", load: () => import('./commands/ingest.js') },
+  connect: { summary: 'interactive client: chat, roster, key verification, video', load: () => import('./commands/connect.js') },
   send: { summary: 'send one message and exit once the server stored it', load: () => import('./commands/send.js') },
   listen: { summary: 'print received messages (--json for scripts)', load: () => import('./commands/listen.js') },
   who: { summary: 'list users with their key fingerprints', load: () => import('./commands/who.js') },
@@ -20,11 +21,8 @@ const COMMANDS: Record<string, CommandEntry> = {
   keygen: { summary: 'create your identity', load: () => import('./commands/keygen.js') },
   identity: { summary: 'export / import your identity in a passphrase-encrypted file (to a browser or machine)', load: () => import('./commands/identity.js') },
   videos: { summary: "list the server's videos", load: () => import('./commands/videos.js') },
-  play: { summary: 'stream a video over the socket (to ffplay/mpv, a file, or standard output)', load: () => import('./commands/play.js') },
+  play: { summary: 'stream a video over the socket (to ffplay/mpv, the terminal, a file, or standard output)', load: () => import('./commands/play.js') },
 };
-
-/** Named in the design but not built yet: a clear message instead of "unknown command". */
-const COMING = new Set(['ingest']);
 
 const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 3;
 const list = (names: string[]) => names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`).join('\n');
@@ -37,7 +35,7 @@ Usage: sealcast COMMAND [options]
        sealcast --version
 
 Server:
-${list(['serve', 'admin'])}
+${list(['serve', 'admin', 'ingest'])}
 Client:
 ${list(['connect', 'send', 'listen', 'who', 'pending', 'keygen', 'identity', 'videos', 'play'])}
 
@@ -74,10 +72,6 @@ export async function main(argv: string[]): Promise<number> {
   if (command === '--version' || command === '-V' || command === '-v') {
     process.stdout.write(`sealcast ${version()}\n`);
     return EXIT.OK;
-  }
-  if (COMING.has(command)) {
-    process.stderr.write(`sealcast ${command}: not available yet: it comes with the video work.\n`);
-    return EXIT.USAGE;
   }
   const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!entry) {

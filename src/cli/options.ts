@@ -120,7 +120,8 @@ export function formatHelp(h: CommandHelp): string {
   });
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
   const lines = rows.map((r) => {
-    const head = `  ${r.left.padEnd(width)}${r.help}`;
+    // Help may span lines: continuation lines align under the first.
+    const head = `  ${r.left.padEnd(width)}${r.help.split('\n').join(`\n  ${' '.repeat(width)}`)}`;
     return r.extra ? `${head}\n  ${' '.repeat(width)}(${r.extra})` : head;
   });
   return `Usage: ${h.usage}\n\n${h.summary}\n\nOptions:\n${lines.join('\n')}\n${h.notes ? `\n${h.notes}\n` : ''}`;

@@ -33,8 +33,14 @@ export class TerminalPrinter {
     cursorTo(this.out, 0);
     clearScreenDown(this.out);
     this.out.write(text + '\n');
-    // readline redraws by first moving up the rows the old prompt had; we already
-    // cleared them, so tell it the prompt now starts on this row.
+    this.redrawPrompt();
+  }
+
+  /** Draws the prompt and the half-typed input afresh where the cursor is (after the screen changed under it). */
+  redrawPrompt(): void {
+    if (!this.tty) return;
+    // readline redraws by first moving up the rows the old prompt had; they are
+    // gone (cleared or scrolled away), so tell it the prompt now starts on this row.
     const internals = this.rl as unknown as { prevRows?: number };
     if (typeof internals.prevRows === 'number') internals.prevRows = 0;
     this.rl.prompt(true);

@@ -30,6 +30,8 @@ export class VideoStream extends Emitter<VideoStreamEvents> {
   private firstChunkAt = 0;
   private generation = 0;
   ended = false;
+  /** The StreamStart: it comes with play()'s reply, before a caller can attach a 'start' listener. */
+  info: VideoStreamEvents['start'] | undefined;
 
   constructor(readonly streamId: number, private readonly post: (body: { case: 'credit' | 'seek' | 'stop'; value: Record<string, number> }) => void) {
     super();
@@ -39,7 +41,8 @@ export class VideoStream extends Emitter<VideoStreamEvents> {
   onFrame(frame: ServerFrame): void {
     const b = frame.body;
     if (b.case === 'streamStart') {
-      this.emit('start', { durationMs: b.value.durationMs, segmentMs: b.value.segmentMs, segmentCount: b.value.segmentCount, startSegment: b.value.startSegment, renditions: b.value.renditions });
+      this.info = { durationMs: b.value.durationMs, segmentMs: b.value.segmentMs, segmentCount: b.value.segmentCount, startSegment: b.value.startSegment, renditions: b.value.renditions };
+      this.emit('start', this.info);
     } else if (b.case === 'segmentChunk') {
       this.onChunk(b.value);
     } else if (b.case === 'streamEnd') {

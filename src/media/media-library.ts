@@ -40,6 +40,8 @@ export interface MediaLibraryOptions {
   logger?: MediaLogger;
   segmentSeconds?: number;
   generateSampleIfEmpty?: boolean;
+  /** Catalogue only these titles (`sealcast ingest TITLE…`); every title when absent. */
+  titles?: readonly string[];
 }
 
 interface Source {
@@ -119,6 +121,7 @@ export class MediaLibrary extends EventEmitter {
     const groups = new Map<string, Source[]>();
     for (const file of this.mediaFiles()) {
       const { title, height } = titleOfFile(file);
+      if (this.opts.titles && !this.opts.titles.includes(title)) continue;
       try {
         checkTitleName(title);
       } catch {

@@ -11,6 +11,16 @@ export function makeClip(file: string, opts: { width: number; height: number; se
   execFileSync(ffmpegPath(), args);
 }
 
+/** A clip whose top half is pure red and bottom half pure blue: easy to recognise once drawn. */
+export function makeBandsClip(file: string, opts: { width: number; height: number; seconds: number }): void {
+  const { width: w, height: h } = opts;
+  execFileSync(ffmpegPath(), [
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=red:size=${w}x${h}:rate=25`,
+    '-vf', `drawbox=x=0:y=${h / 2}:w=${w}:h=${h / 2}:color=blue:t=fill`,
+    '-t', String(opts.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file,
+  ]);
+}
+
 /** Presentation times (s) of the keyframes of a file's first video stream. */
 export function keyframeTimes(file: string): number[] {
   const out = execFileSync(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file], { encoding: 'utf8' });

@@ -5,12 +5,19 @@ import { generateIdentity } from '../../crypto/index.js';
 import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import { pendingRotationPath, saveIdentity } from '../identity-file.js';
-import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, type CommandHelp } from '../options.js';
+import { ConnectVideo, VIDEO_COMMANDS_HELP } from '../connect-video.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
+import { choosePlayer, parsePlayer, PLAYER_HELP, playerContext } from '../player-choice.js';
 import { terminalSafe } from '../sanitize.js';
 import { TerminalPrinter } from '../terminal-printer.js';
 
+const OPTIONS = {
+  player: { type: 'string', value: 'PLAYER', env: 'SEALCAST_PLAYER', default: 'auto', help: `for /play: ${PLAYER_HELP.replace(')', ', else receive only)')}` },
+  ...CLIENT_OPTIONS,
+} as const;
+
 export const CONNECT_HELP: CommandHelp = {
-  usage: 'sealcast connect [URL] --name NAME',
+  usage: 'sealcast connect [URL] --name NAME [--player PLAYER]',
   summary: `Interactive client: the roster, messages as they arrive, and these commands:
   text               send to the last peer (the last one you wrote to or who wrote to you)
   /msg NAME text     send to NAME                 /all text        send to everyone
@@ -19,26 +26,33 @@ export const CONNECT_HELP: CommandHelp = {
   /verify NAME yes   mark NAME verified after comparing
   /accept NAME       accept NAME's changed key (sending to NAME is refused until then)
   /rotate            replace your own key (peers are told, signed by your old key)
+${VIDEO_COMMANDS_HELP}
   /help              this list                    /quit            leave (also Ctrl-D, Ctrl-C)
-Incoming lines are printed above the prompt and leave what you are typing intact.
-Without a terminal (a pipe) it reads commands line by line and prints without escape codes.`,
-  options: CLIENT_OPTIONS,
+Incoming lines are printed above the prompt and leave what you are typing intact; with the
+terminal player the video is drawn above the chat rows.
+Without a terminal (a pipe) it reads commands line by line and prints without escape codes;
+with no player there a video is received at its pace and dropped (receive only).`,
+  options: OPTIONS,
   notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
 };
 
-const COMMAND_HELP = 'commands: /msg NAME text · /all text · /who · /verify NAME [yes] · /accept NAME · /rotate · /help · /quit';
+const COMMAND_HELP =
+  'commands: /msg NAME text · /all text · /who · /verify NAME [yes] · /accept NAME · /rotate · ' +
+  '/videos · /play TITLE [POLICY] · /seek 2:05|+10|-10 · /stop · /help · /quit';
 
 function clock(ts: number): string {
   return new Date(ts).toTimeString().slice(0, 5);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const p = parseCommandLine(argv, CLIENT_OPTIONS);
+  const p = parseCommandLine(argv, OPTIONS);
   if (p.values.help) {
     process.stdout.write(formatHelp(CONNECT_HELP));
     return EXIT.OK;
   }
   const interactive = !!process.stdout.isTTY && !!process.stdin.isTTY;
+  // Before login: a player that cannot work here is a usage error with nothing started.
+  const player = choosePlayer(parsePlayer(stringOption(p, 'player')), playerContext(interactive && process.env.TERM !== 'dumb'));
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
   // Hold input until the line handler exists: piped commands (and an early EOF) would
   // otherwise be read, and lost, while we are still logging in.
@@ -53,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const { client, identityFile } = session;
+  const video = new ConnectVideo(client, ui, player);
   let lastPeer: string | undefined;
 
   const trustLabel = (v: PeerView) =>
@@ -88,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     ].join('\n')));
   });
   client.on('disconnected', (d) => {
+    video.disconnected(`connection lost (${d.code})`);
     if (d.willReconnect) ui.line(ui.yellow(`connection lost (${d.code}); reconnecting…`));
     else {
       const why = d.code === 4011 ? 'you logged in elsewhere' : d.reason || String(d.code);
@@ -97,7 +113,11 @@ export async function run(argv: string[]): Promise<number> {
     }
   });
   client.on('reconnected', () => ui.line(ui.green('reconnected')));
-  client.on('error', (e) => ui.line(ui.red(`error: ${e.code}: ${e.message}`)));
+  client.on('error', (e) => {
+    // A seek or stop racing the end of a stream the server already finished: the playback copes.
+    if (e.code === 'UNKNOWN_STREAM') return;
+    ui.line(ui.red(`error: ${e.code}: ${e.message}`));
+  });
 
   let exitCode: number = EXIT.OK;
   try {
@@ -157,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
       return true;
     }
     const [cmd = '', arg1, arg2] = line.split(/\s+/);
+    if (await video.handle(cmd.toLowerCase(), line)) return true;
     switch (cmd.toLowerCase()) {
       case '/quit':
       case '/exit':
@@ -209,8 +230,14 @@ export async function run(argv: string[]): Promise<number> {
       });
     });
     rl.on('SIGINT', () => rl.close());
+    // A stuck scroll region or hidden cursor would outlive us: leave through close.
+    const term = () => rl.close();
+    process.once('SIGTERM', term);
     rl.on('close', () => {
+      process.off('SIGTERM', term);
+      void video.stop();
       void queue
+        .then(() => video.stop())
         .then(() => client.close())
         .catch(() => undefined)
         .then(() => resolve(exitCode));

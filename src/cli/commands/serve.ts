@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ingestProgressPrinter } from '../ingest-progress.js';
 import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
@@ -123,31 +124,6 @@ function defaultWebRoot(): string | null {
   return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
-/** Ingest progress on the server's terminal: a bar redrawn in place on a TTY, a line per quarter otherwise. */
-function progressPrinter() {
-  const tty = process.stderr.isTTY;
-  const lastQuarter = new Map<string, number>();
-  return (p: { name: string; percent: number; speed?: number; done?: boolean; error?: string }) => {
-    if (p.done) {
-      if (tty) process.stderr.write('\r\x1b[K');
-      process.stderr.write(p.error ? `video "${p.name}" skipped: ${p.error}\n` : `video "${p.name}" ready\n`);
-      return;
-    }
-    const speed = p.speed ? ` ${p.speed.toFixed(1)}x` : '';
-    if (tty) {
-      const width = 30;
-      const filled = Math.round((p.percent / 100) * width);
-      process.stderr.write(`\r\x1b[Ktranscoding ${p.name} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.percent.toFixed(0)}%${speed}`);
-    } else {
-      const quarter = Math.floor(p.percent / 25);
-      if (quarter > (lastQuarter.get(p.name) ?? -1)) {
-        lastQuarter.set(p.name, quarter);
-        process.stderr.write(`transcoding ${p.name}: ${p.percent.toFixed(0)}%${speed}\n`);
-      }
-    }
-  };
-}
-
 /** `sealcast serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function run(argv: string[]): Promise<number> {
   let config: ServerConfig | 'help';
@@ -164,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
   let server;
   try {
     // Video pulls in the media pipeline (ffmpeg); load it only when the library is enabled.
-    const video = config.videosDir ? (await import('../../server/video-service.js')).createVideoFactory(progressPrinter()) : undefined;
+    const video = config.videosDir ? (await import('../../server/video-service.js')).createVideoFactory(ingestProgressPrinter()) : undefined;
     server = await startServer(config, video ? { video } : {});
   } catch (e) {
     process.stderr.write(`sealcast serve: cannot start: ${(e as Error).message}\n`);

@@ -1,5 +1,6 @@
 import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { titleRow } from '../video-list.js';
 import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, type CommandHelp } from '../options.js';
 
 const OPTIONS = {
@@ -13,11 +14,6 @@ export const VIDEOS_HELP: CommandHelp = {
   options: OPTIONS,
   notes: `${CLIENT_ENVIRONMENT}\n\n${EXIT_CODES_HELP}`,
 };
-
-function clock(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const p = parseCommandLine(argv, OPTIONS);
@@ -37,9 +33,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write(JSON.stringify({ name: t.name, durationMs: t.durationMs, state: t.state, progress: t.progress, error: t.error || undefined, renditions }) + '\n');
         continue;
       }
-      const state = t.state === 'transcoding' ? `transcoding ${t.progress}%` : t.state === 'failed' ? `failed: ${t.error}` : t.state;
-      const rungs = renditions.map((r) => `${r.height}p@${(r.bandwidth / 1e6).toFixed(1)}M`).join(' ');
-      process.stdout.write(`${t.name.padEnd(24)} ${clock(t.durationMs).padStart(6)}  ${state.padEnd(16)} ${rungs}\n`);
+      process.stdout.write(titleRow(t) + '\n');
     }
     if (!json && titles.length === 0) process.stdout.write('the library is empty\n');
     return EXIT.OK;
