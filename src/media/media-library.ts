@@ -9,6 +9,7 @@ import { MediaError } from './media-error.js';
 import { masterPlaylist, rewriteMediaPlaylist, segmentDurations } from './playlists.js';
 import { probe, type ProbeResult } from './probe.js';
 import { checkTitleName, titleOfFile } from './title-name.js';
+import { lockHolder, processAlive, tryTranscodeLock } from './transcode-lock.js';
 import { rungDir, runTranscode } from './transcoder.js';
 
 /** A title as clients see it. */
@@ -178,33 +179,18 @@ export class MediaLibrary extends EventEmitter {
       t.info.renditions = t.rungs.map((r) => ({ height: r.height, width: r.width, bandwidth: r.bandwidth }));
       t.dir = join(this.opts.cacheDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${this.cacheKey(t.sources)}`);
       const manifest = join(t.dir, 'manifest.json');
-      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { complete?: boolean }).complete) {
+      if (complete(manifest)) {
         this.finish(t);
         this.log.info({ title: name }, 'ready (cached)');
         return;
       }
-      rmSync(t.dir, { recursive: true, force: true });
-      mkdirSync(t.dir, { recursive: true });
-      t.info.state = 'transcoding';
-      this.emit('changed');
-      const started = Date.now();
-      await runTranscode(this.ffmpeg, {
-        inputs: t.sources.map((s, i) => ({ file: s.file, hasAudio: probes[i]!.hasAudio })),
-        rungs: t.rungs.map((rung, i) => ({ rung, input: t.sources[0]!.declaredHeight ? i : 0 })),
-        outDir: t.dir,
-        durationMs: t.info.durationMs,
-        frameRate: t.frameRate,
-        segmentSeconds: this.segmentSeconds,
-        signal: this.abort.signal,
-        onProgress: (percent, speed) => {
-          t.info.progress = percent;
-          t.info.speed = speed;
-          this.emit('progress', { name, percent, speed });
-        },
-      });
-      writeFileSync(manifest, JSON.stringify({ complete: true, title: name, sources: t.sources, rungs: t.rungs, seconds: (Date.now() - started) / 1000 }));
-      this.finish(t);
-      this.log.info({ title: name, seconds: (Date.now() - started) / 1000 }, 'transcoded');
+      const lock = await this.lockTitle(t, manifest);
+      if (!lock) return; // another process finished it (or we are closing)
+      try {
+        await this.transcode(t, probes, manifest);
+      } finally {
+        lock.release();
+      }
     } catch (e) {
       t.info.state = 'failed';
       t.info.error = e instanceof Error ? e.message : String(e);
@@ -212,6 +198,59 @@ export class MediaLibrary extends EventEmitter {
       this.emit('failed', { name, error: t.info.error });
       this.emit('changed');
     }
+  }
+
+  /**
+   * Takes the title's transcode lock. While another live process (a server, or `sealcast ingest`)
+   * holds it, follows that process's output as it grows (playable meanwhile) and, if it finishes,
+   * uses its result: undefined then. If it died half-way, takes over.
+   */
+  private async lockTitle(t: Title, manifest: string): Promise<{ release(): void } | undefined> {
+    mkdirSync(this.opts.cacheDir, { recursive: true });
+    const file = `${t.dir}.lock`;
+    for (;;) {
+      const attempt = tryTranscodeLock(file);
+      if (attempt.acquired) return attempt;
+      this.log.info({ title: t.info.name, pid: attempt.holder }, 'another process is transcoding this title; following it');
+      t.info.state = 'transcoding';
+      this.emit('changed');
+      while (processAlive(attempt.holder) && lockHolder(file) === attempt.holder) {
+        if (this.abort.signal.aborted) return undefined;
+        await new Promise((r) => setTimeout(r, 300));
+        const percent = Math.min(99, Math.round((100 * t.info.segmentsAvailable) / Math.max(1, t.info.segmentCount)));
+        if (percent !== t.info.progress) this.emit('progress', { name: t.info.name, percent: (t.info.progress = percent) });
+      }
+      if (complete(manifest)) {
+        this.finish(t);
+        return undefined;
+      }
+    }
+  }
+
+  private async transcode(t: Title, probes: ProbeResult[], manifest: string): Promise<void> {
+    const name = t.info.name;
+    rmSync(t.dir, { recursive: true, force: true });
+    mkdirSync(t.dir, { recursive: true });
+    t.info.state = 'transcoding';
+    this.emit('changed');
+    const started = Date.now();
+    await runTranscode(this.ffmpeg, {
+      inputs: t.sources.map((s, i) => ({ file: s.file, hasAudio: probes[i]!.hasAudio })),
+      rungs: t.rungs.map((rung, i) => ({ rung, input: t.sources[0]!.declaredHeight ? i : 0 })),
+      outDir: t.dir,
+      durationMs: t.info.durationMs,
+      frameRate: t.frameRate,
+      segmentSeconds: this.segmentSeconds,
+      signal: this.abort.signal,
+      onProgress: (percent, speed) => {
+        t.info.progress = percent;
+        t.info.speed = speed;
+        this.emit('progress', { name, percent, speed });
+      },
+    });
+    writeFileSync(manifest, JSON.stringify({ complete: true, title: name, sources: t.sources, rungs: t.rungs, seconds: (Date.now() - started) / 1000 }));
+    this.finish(t);
+    this.log.info({ title: name, seconds: (Date.now() - started) / 1000 }, 'transcoded');
   }
 
   private finish(t: Title): void {
@@ -324,5 +363,14 @@ export class MediaLibrary extends EventEmitter {
     this.abort.abort();
     if (this.poller) clearInterval(this.poller);
     await this.queue.catch(() => undefined);
+  }
+}
+
+/** Whether a title directory's manifest says its transcode finished. */
+function complete(manifest: string): boolean {
+  try {
+    return existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { complete?: boolean }).complete === true;
+  } catch {
+    return false;
   }
 }

@@ -22,8 +22,8 @@ export const INGEST_HELP: CommandHelp = {
     'uses: a later "sealcast serve" with the same --videos and --data starts with them ready.\n' +
     'Without TITLE, every file in the library (TITLE is the file name without extension).\n' +
     'Titles already in the cache (same files, sizes and times) are skipped. A broken file is\n' +
-    'reported with the reason and the others go on. Run it while the server is stopped, or on\n' +
-    'titles the server is not transcoding itself.',
+    'reported with the reason and the others go on. It may run beside a server: a title one\n' +
+    'of them is transcoding is locked, and the other waits for that result instead of redoing it.',
   options: OPTIONS,
   notes: 'Exit codes: 0 every title ready · 1 a file failed or a TITLE is not in the library · 2 usage error · 130 interrupted',
 };
