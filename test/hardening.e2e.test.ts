@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { nextEvent, testClient } from './support/test-client.js';
@@ -104,16 +104,21 @@ test('SIGTERM: clients are told to reconnect, the server exits within seconds, c
 
 test('a corrupted database stops the server at start with a clear error, file untouched', async (t) => {
   const server = await spawnServer();
-  await server.stop();
+  assert.equal(await server.stop(), 0, 'the first server stopped cleanly');
   t.after(() => removeDir(server.dataDir));
   const db = join(server.dataDir, 'sealcast.db');
+  // A clean stop checkpoints the WAL into the main file: the damage below hits the only copy.
+  assert.equal(existsSync(`${db}-wal`), false, 'no WAL left after a clean stop');
   const bytes = readFileSync(db);
   for (let i = 200; i < bytes.length; i += 512) bytes[i] ^= 0x5a;
   writeFileSync(db, bytes);
   const child = spawn(process.execPath, [sealcastBin(), 'serve', '--port', '0', '--data', server.dataDir, '--no-video', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // A server that starts anyway would run forever: fail instead of hanging.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(guard);
   assert.equal(exitCode, 1);
   assert.match(stderr, /damaged/);
   assert.ok(stderr.includes(db), 'names the file');
