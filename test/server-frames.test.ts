@@ -123,7 +123,7 @@ test('live fuzz: 100,000 random and mutated frames, before and after login, all 
     const PER_CONNECTION = 5_000;
     for (let sent = 0, n = 0; sent < TOTAL; n++) {
       // Every other connection logs in first, so mutated frames also reach the authenticated handlers.
-      const c = n % 2 ? (await rawLogin(fuzzServer.url, `fuzz${n}`)).client : await RawClient.connect(fuzzServer.url);
+      const c = n % 2 ? (await rawLogin(fuzzServer.url, `fuzz${n}`, { timeoutMs: 30_000 })).client : await RawClient.connect(fuzzServer.url);
       for (let i = 0; i < PER_CONNECTION; i++, sent++) {
         if (i % 2) c.sendRaw(randomBytes(1 + (i % 200)));
         else {

@@ -6,11 +6,11 @@ import { RawClient } from './raw-client.js';
 export async function rawLogin(
   url: string,
   name: string,
-  opts: { identity?: Identity; suite?: SuiteName; certFingerprint?: Uint8Array } = {},
+  opts: { identity?: Identity; suite?: SuiteName; certFingerprint?: Uint8Array; timeoutMs?: number } = {},
 ): Promise<{ client: RawClient; identity: Identity; welcome: ServerFrame }> {
   const identity = opts.identity ?? (await generateIdentity(opts.suite));
   const client = await RawClient.connect(url);
-  const challenge = await client.waitFor((f) => f.body.case === 'challenge');
+  const challenge = await client.waitFor((f) => f.body.case === 'challenge', opts.timeoutMs);
   if (challenge.body.case !== 'challenge') throw new Error('unreachable');
   const certFp = opts.certFingerprint ?? (await client.peerCertFingerprint());
   // The proof covers the canonical (lower-case) name, whatever case the Login frame carries.
@@ -18,6 +18,6 @@ export async function rawLogin(
   const req = client.send({
     body: { case: 'login', value: { protocolVersion: PROTOCOL_VERSION, name, bundle: identity.bundle.bytes, signature, client: 'test' } },
   });
-  const welcome = await client.reply(req);
+  const welcome = await client.reply(req, opts.timeoutMs);
   return { client, identity, welcome };
 }
