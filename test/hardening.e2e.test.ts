@@ -104,7 +104,8 @@ test('SIGTERM: clients are told to reconnect, the server exits within seconds, c
 
 test('a corrupted database stops the server at start with a clear error, file untouched', async (t) => {
   const server = await spawnServer();
-  assert.equal(await server.stop(), 0, 'the first server stopped cleanly');
+  const firstExit = await server.stop();
+  assert.equal(firstExit, 0, `the first server stopped cleanly (signal ${server.proc.signalCode}):\n${server.stderr()}`);
   t.after(() => removeDir(server.dataDir));
   const db = join(server.dataDir, 'sealcast.db');
   // A clean stop checkpoints the WAL into the main file: the damage below hits the only copy.

@@ -146,6 +146,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`sealcast serve: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
+  // Handlers go in before the "listening" line: whoever waits for that line may
+  // signal at once, and an unhandled SIGTERM would kill the process uncleanly.
+  const running = server;
+  const stopped = new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`\n${signal}: shutting down\n`);
+      const force = setTimeout(() => process.exit(1), 8000);
+      force.unref();
+      running.close().then(resolveStop, resolveStop);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
   const fp = formatFingerprint(server.certFingerprint);
   process.stderr.write(
     `sealcast listening on ${server.httpsUrl} (protocol at ${server.url}/ws)\n` +
@@ -153,15 +166,6 @@ export async function run(argv: string[]): Promise<number> {
       `Clients pin it on first use; to pin explicitly: --fingerprint ${Buffer.from(server.certFingerprint).toString('hex')}\n` +
       `data: ${config.dataDir}${config.videosDir ? `  videos: ${config.videosDir}` : ''}\n`,
   );
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`\n${signal}: shutting down\n`);
-      const force = setTimeout(() => process.exit(1), 8000);
-      force.unref();
-      server.close().then(resolveStop, resolveStop);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await stopped;
   return 0;
 }
