@@ -4,13 +4,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/support/repo-root.js';
 import { cryptoBench } from './crypto/crypto.js';
+import { relayBench } from './relay/relay.js';
 import type { Benchmark } from './lib/bench.js';
 import { machineInfo } from './lib/machine.js';
 import { consoleSummary, updateBenchmarksMd } from './lib/report.js';
 import { readResults, writeResult, type BenchResult } from './lib/result.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCHMARKS: Benchmark[] = [cryptoBench];
+export const BENCHMARKS: Benchmark[] = [relayBench, cryptoBench];
 
 const HELP = `Usage: npm run bench [-- [NAME ...] [--quick] [--out DIR]]
 

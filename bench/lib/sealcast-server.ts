@@ -15,8 +15,11 @@ export const BENCH_LIMITS_ENV: Record<string, string> = {
 
 /** Starts `sealcast serve` on 127.0.0.1 (a free port) with the bench certificate and raised limits. */
 export function startSealcast(tls: BenchTls | undefined, opts: SpawnServerOptions = {}): Promise<ServerProcess> {
+  // SEALCAST_BENCH_CPU_PROF=DIR: profile the server (node --cpu-prof), written when it stops.
+  const prof = process.env.SEALCAST_BENCH_CPU_PROF;
   return spawnServer({
     ...opts,
+    ...(prof ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', prof, ...(opts.nodeArgs ?? [])] } : {}),
     env: { ...BENCH_LIMITS_ENV, ...(opts.env ?? {}) },
     args: [...(tls ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : []), ...(opts.args ?? [])],
   });
