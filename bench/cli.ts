@@ -5,13 +5,15 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/support/repo-root.js';
 import { cryptoBench } from './crypto/crypto.js';
 import { relayBench } from './relay/relay.js';
+import { connectionsBench } from './connections/connections.js';
+import { mediaServingBench } from './media/media-serving.js';
 import type { Benchmark } from './lib/bench.js';
 import { machineInfo } from './lib/machine.js';
 import { consoleSummary, updateBenchmarksMd } from './lib/report.js';
 import { readResults, writeResult, type BenchResult } from './lib/result.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCHMARKS: Benchmark[] = [relayBench, cryptoBench];
+export const BENCHMARKS: Benchmark[] = [relayBench, connectionsBench, mediaServingBench, cryptoBench];
 
 const HELP = `Usage: npm run bench [-- [NAME ...] [--quick] [--out DIR]]
 

@@ -81,7 +81,10 @@ export class Worker {
 
   constructor(modulePath: string, args: string[] = [], execArgv: string[] = []) {
     hookExit();
-    this.child = fork(modulePath, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv });
+    // SEALCAST_BENCH_CPU_PROF=DIR profiles the load generators too (written when they exit).
+    const prof = process.env.SEALCAST_BENCH_CPU_PROF;
+    const argv = prof ? ['--cpu-prof', '--cpu-prof-dir', prof, ...execArgv] : execArgv;
+    this.child = fork(modulePath, args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: argv });
     children.add(this.child);
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
@@ -145,4 +148,5 @@ export function serveWorker(handlers: Record<string, (payload: never) => unknown
       );
   });
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
 }

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { generateIdentity, randomId, sealEnvelope, signLogin, type Identity } from '../../src/crypto/index.js';
-import { decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { generateIdentity, randomId, sealEnvelope, type Identity } from '../../src/crypto/index.js';
+import { decodeServerFrame, encodeClientFrame } from '../../src/protocol/index.js';
+import { sealcastLogin } from '../lib/sealcast-login.js';
 import type { Adapter, Prepared } from './engine.js';
 
 const noop = () => {};
@@ -109,38 +109,12 @@ export class SealcastAdapter implements Adapter {
     await pool(this.clients, 32, (i) => this.login(i, url, fingerprintHex));
   }
 
-  private login(i: number, url: string, pin: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${url}/ws`, { rejectUnauthorized: false, perMessageDeflate: false });
-      this.sockets[i] = ws;
-      ws.binaryType = 'nodebuffer';
-      ws.once('error', reject);
-      ws.once('close', (code) => reject(new Error(`client ${i} closed during login (${code})`)));
-      ws.once('open', () => {
-        const cert = (ws as unknown as { _socket: TLSSocket })._socket.getPeerCertificate().raw;
-        const seen = createHash('sha256').update(cert).digest();
-        if (pin && seen.toString('hex') !== pin) reject(new Error('server certificate is not the pinned one'));
-        ws.on('message', (data: Buffer) => {
-          const f = decodeServerFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-          const b = f.body;
-          if (b.case === 'challenge') {
-            void signLogin(this.identities[i]!, b.value.nonce, new Uint8Array(seen), this.names[i]!).then((signature) =>
-              ws.send(encodeClientFrame({ req: 1, body: { case: 'login', value: { protocolVersion: PROTOCOL_VERSION, name: this.names[i]!, bundle: this.identities[i]!.bundle.bytes, signature, client: 'sealcast-bench' } } })),
-            );
-          } else if (b.case === 'welcome') {
-            ws.removeAllListeners('message');
-            ws.removeAllListeners('close');
-            ws.removeAllListeners('error');
-            ws.on('error', () => count(this.errors, 'socket error'));
-            ws.on('close', () => count(this.errors, 'socket closed'));
-            ws.on('message', (d: Buffer) => this.frame(i, d));
-            resolve();
-          } else if (b.case === 'error') {
-            reject(new Error(`login of client ${i} refused: ${b.value.name} ${b.value.message}`));
-          }
-        });
-      });
-    });
+  private async login(i: number, url: string, pin: string): Promise<void> {
+    const ws = await sealcastLogin(url, this.names[i]!, this.identities[i]!, pin);
+    this.sockets[i] = ws;
+    ws.on('error', () => count(this.errors, 'socket error'));
+    ws.on('close', () => count(this.errors, 'socket closed'));
+    ws.on('message', (d: Buffer) => this.frame(i, d));
   }
 
   private frame(i: number, data: Buffer): void {
