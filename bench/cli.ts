@@ -7,13 +7,15 @@ import { cryptoBench } from './crypto/crypto.js';
 import { relayBench } from './relay/relay.js';
 import { connectionsBench } from './connections/connections.js';
 import { mediaServingBench } from './media/media-serving.js';
+import { transcodeBench } from './transcode/transcode.js';
+import { playLatencyBench } from './play-latency/play-latency.js';
 import type { Benchmark } from './lib/bench.js';
 import { machineInfo } from './lib/machine.js';
 import { consoleSummary, updateBenchmarksMd } from './lib/report.js';
 import { readResults, writeResult, type BenchResult } from './lib/result.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCHMARKS: Benchmark[] = [relayBench, connectionsBench, mediaServingBench, cryptoBench];
+export const BENCHMARKS: Benchmark[] = [relayBench, connectionsBench, mediaServingBench, transcodeBench, playLatencyBench, cryptoBench];
 
 const HELP = `Usage: npm run bench [-- [NAME ...] [--quick] [--out DIR]]
 

@@ -1,7 +1,7 @@
 // Prints where a V8 CPU profile (node --cpu-prof) spent its time: self time per function and
 // per file, highest first. Used to find hot paths when a benchmark misses its goal:
 //   SEALCAST_BENCH_CPU_PROF=/tmp/prof npm run bench -- relay --quick
-//   node dist/bench/profile-top.js /tmp/prof/*.cpuprofile
+//   node dist/bench/tools/profile-top.js /tmp/prof/*.cpuprofile
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -25,7 +25,7 @@ function shortUrl(url: string): string {
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
-  process.stderr.write('usage: node dist/bench/profile-top.js FILE.cpuprofile [...]\n');
+  process.stderr.write('usage: node dist/bench/tools/profile-top.js FILE.cpuprofile [...]\n');
   process.exit(2);
 }
 for (const file of files) {
