@@ -94,7 +94,7 @@ async function run(ctx: BenchContext) {
     : ctx.quick ? [50, 100] : [1000, 10000];
   if (steps.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('SEALCAST_BENCH_CONN_STEPS must be a comma-separated list of positive integers');
   const batch = setting('CONN_BATCH', 500, 50, ctx);
-  const budgetSeconds = setting('CONN_BUDGET_S', 420, 60, ctx);
+  const budgetSeconds = setting('CONN_BUDGET_S', 300, 60, ctx);
   const limit = openFileLimit();
   const tls = await benchTls(join(ctx.tmp, 'tls-data'));
   const results: Partial<Record<Kind, KindResult>> = {};

@@ -27,6 +27,8 @@ function treeCpuSeconds(pid: number): number {
 
 interface StreamStep {
   viewers: number;
+  /** CPU of the server and of the viewers' process during the step (100 = one core). */
+  cpu: { server: number; viewers: number };
   keptUp: number;
   stalls: number;
   medianStartupMs: number;
@@ -34,23 +36,27 @@ interface StreamStep {
 }
 
 /** Raises the number of real-time viewers until one of them stalls; returns every step. */
-async function streamSteps(ctx: BenchContext, label: string, steps: number[], make: (n: number) => ViewersSpec): Promise<{ steps: StreamStep[]; keptUp: number }> {
+async function streamSteps(ctx: BenchContext, label: string, serverPid: number, steps: number[], make: (n: number) => ViewersSpec): Promise<{ steps: StreamStep[]; keptUp: number }> {
   const out: StreamStep[] = [];
   let best = 0;
   for (const n of steps) {
     const w = new Worker(VIEWERS);
     try {
+      const cpu0 = { server: treeCpuSeconds(serverPid), viewers: processCpuSeconds(w.pid), t: performance.now() };
       const r = await w.request<{ viewers: ViewerStats[] }>('run', make(n), 600_000);
+      const secs = (performance.now() - cpu0.t) / 1000;
+      const cpu = { server: Math.round(((treeCpuSeconds(serverPid) - cpu0.server) / secs) * 100), viewers: Math.round(((processCpuSeconds(w.pid) - cpu0.viewers) / secs) * 100) };
       const ok = r.viewers.filter((v) => !v.error && v.stalls === 0);
       const step: StreamStep = {
         viewers: n,
+        cpu,
         keptUp: ok.length,
         stalls: r.viewers.reduce((s, v) => s + v.stalls, 0),
         medianStartupMs: round(median(r.viewers.map((v) => v.startupMs)), 0),
         errors: [...new Set(r.viewers.map((v) => v.error).filter((e): e is string => !!e))].slice(0, 3),
       };
       out.push(step);
-      ctx.log(`${label}: ${n} viewers, ${ok.length} kept up (median start ${step.medianStartupMs} ms, ${step.stalls} stalls)`);
+      ctx.log(`${label}: ${n} viewers, ${ok.length} kept up (median start ${step.medianStartupMs} ms, ${step.stalls} stalls; cpu server ${cpu.server}%, viewers ${cpu.viewers}%)`);
       if (ok.length < n) break;
       best = n;
     } finally {
@@ -66,7 +72,10 @@ async function run(ctx: BenchContext) {
   const loadSeconds = setting('MEDIA_LOAD_SECONDS', 8, 2, ctx);
   const rounds = setting('ROUNDS', 3, 1, ctx);
   const streamSegments = setting('MEDIA_STREAM_SEGMENTS', 6, 3, ctx);
-  const viewerSteps = ctx.quick ? [2] : [25, 50, 100, 200, 400, 800];
+  const viewerSteps = process.env.SEALCAST_BENCH_MEDIA_VIEWER_STEPS
+    ? process.env.SEALCAST_BENCH_MEDIA_VIEWER_STEPS.split(',').map(Number)
+    : ctx.quick ? [2] : [25, 50, 100, 200, 400, 800];
+  if (viewerSteps.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('SEALCAST_BENCH_MEDIA_VIEWER_STEPS must be a comma-separated list of positive integers');
   const spec = ctx.quick ? { width: 640, height: 360, seconds } : { width: 1280, height: 720, seconds };
   const skipped: { what: string; reason: string }[] = [];
   const notes: string[] = [];
@@ -118,14 +127,14 @@ async function run(ctx: BenchContext) {
     }
 
     // Part 2: real-time viewers of the top rung: over the socket (sealcast) and over HLS (nginx).
-    const socketRun = await streamSteps(ctx, 'socket streams', viewerSteps, (count) => ({
+    const socketRun = await streamSteps(ctx, 'socket streams', t.server.proc.pid!, viewerSteps, (count) => ({
       mode: 'socket', count, segments: streamSegments, segmentMs: t.segmentMs, buffer: 3, url: t.server.url, title: t.title, policy: `fixed:${rung}p`, pin: t.server.fingerprintHex,
     }));
     details.socketStreams = socketRun.steps;
     let hlsRun: { steps: StreamStep[]; keptUp: number } | undefined;
     if (nginx) {
       const base = `https://127.0.0.1:${nginx.port}`;
-      hlsRun = await streamSteps(ctx, 'nginx HLS viewers', viewerSteps, (count) => ({ mode: 'hls', count, segments: streamSegments, segmentMs: t.segmentMs, buffer: 3, base, paths: nginxPaths }));
+      hlsRun = await streamSteps(ctx, 'nginx HLS viewers', nginx.pid, viewerSteps, (count) => ({ mode: 'hls', count, segments: streamSegments, segmentMs: t.segmentMs, buffer: 3, base, paths: nginxPaths }));
       details.nginxHlsViewers = hlsRun.steps;
     }
     const capped = (r: { steps: StreamStep[]; keptUp: number }) => (r.keptUp === viewerSteps[viewerSteps.length - 1] ? ' (every step passed)' : '');
