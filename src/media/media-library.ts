@@ -9,6 +9,7 @@ import { MediaError } from './media-error.js';
 import { masterPlaylist, rewriteMediaPlaylist, segmentDurations } from './playlists.js';
 import { probe, type ProbeResult } from './probe.js';
 import { checkTitleName, titleOfFile } from './title-name.js';
+import { SegmentCache } from './segment-cache.js';
 import { rungDir, runTranscode } from './transcoder.js';
 
 /** A title as clients see it. */
@@ -40,6 +41,8 @@ export interface MediaLibraryOptions {
   logger?: MediaLogger;
   segmentSeconds?: number;
   generateSampleIfEmpty?: boolean;
+  /** Memory for recently served segments (bytes); 128 MiB by default, 0 turns the cache off. */
+  segmentCacheBytes?: number;
 }
 
 interface Source {
@@ -72,6 +75,7 @@ export class MediaLibrary extends EventEmitter {
   private readonly abort = new AbortController();
   private queue: Promise<void> = Promise.resolve();
   private poller: ReturnType<typeof setInterval> | undefined;
+  private readonly segmentCache: SegmentCache;
 
   constructor(private readonly opts: MediaLibraryOptions) {
     super();
@@ -79,6 +83,7 @@ export class MediaLibrary extends EventEmitter {
     this.ffprobe = opts.ffprobePath ?? ffprobePath();
     this.log = opts.logger ?? NOOP;
     this.segmentSeconds = opts.segmentSeconds ?? 2;
+    this.segmentCache = new SegmentCache(opts.segmentCacheBytes ?? 128 * 1024 * 1024);
   }
 
   /** Scans the library (making the sample first if asked and empty) and queues ingest; returns before transcoding. */
@@ -264,6 +269,11 @@ export class MediaLibrary extends EventEmitter {
       throw new MediaError('NOT_READY', `no segment ${index}`);
     }
     return join(rungDir(t.dir, height), `seg_${String(index).padStart(5, '0')}.ts`);
+  }
+
+  /** The bytes of a segment, from the in-memory cache of recently served segments when possible. */
+  readSegment(name: string, height: number, index: number): Promise<Uint8Array> {
+    return this.segmentCache.read(this.segmentFile(name, height, index));
   }
 
   /** Duration (ms) of segment `index` as written by ffmpeg, falling back to the nominal length. */
