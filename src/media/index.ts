@@ -7,6 +7,7 @@ export * from './media-library.js';
 export * from './playlists.js';
 export * from './probe.js';
 export * from './rendition-policy.js';
+export * from './segment-cache.js';
 export * from './stream-session.js';
 export * from './title-name.js';
 export * from './transcoder.js';

@@ -10,6 +10,7 @@ import { masterPlaylist, rewriteMediaPlaylist, segmentDurations } from './playli
 import { probe, type ProbeResult } from './probe.js';
 import { checkTitleName, titleOfFile } from './title-name.js';
 import { lockHolder, processAlive, tryTranscodeLock } from './transcode-lock.js';
+import { SegmentCache } from './segment-cache.js';
 import { rungDir, runTranscode } from './transcoder.js';
 
 /** A title as clients see it. */
@@ -43,6 +44,8 @@ export interface MediaLibraryOptions {
   generateSampleIfEmpty?: boolean;
   /** Catalogue only these titles (`sealcast ingest TITLE…`); every title when absent. */
   titles?: readonly string[];
+  /** Memory for recently served segments (bytes); 128 MiB by default, 0 turns the cache off. */
+  segmentCacheBytes?: number;
 }
 
 interface Source {
@@ -75,6 +78,7 @@ export class MediaLibrary extends EventEmitter {
   private readonly abort = new AbortController();
   private queue: Promise<void> = Promise.resolve();
   private poller: ReturnType<typeof setInterval> | undefined;
+  private readonly segmentCache: SegmentCache;
 
   constructor(private readonly opts: MediaLibraryOptions) {
     super();
@@ -82,6 +86,7 @@ export class MediaLibrary extends EventEmitter {
     this.ffprobe = opts.ffprobePath ?? ffprobePath();
     this.log = opts.logger ?? NOOP;
     this.segmentSeconds = opts.segmentSeconds ?? 2;
+    this.segmentCache = new SegmentCache(opts.segmentCacheBytes ?? 128 * 1024 * 1024);
   }
 
   /** Scans the library (making the sample first if asked and empty) and queues ingest; returns before transcoding. */
@@ -313,6 +318,11 @@ export class MediaLibrary extends EventEmitter {
       throw new MediaError('NOT_READY', `no segment ${index}`);
     }
     return join(rungDir(t.dir, height), `seg_${String(index).padStart(5, '0')}.ts`);
+  }
+
+  /** The bytes of a segment, from the in-memory cache of recently served segments when possible. */
+  readSegment(name: string, height: number, index: number): Promise<Uint8Array> {
+    return this.segmentCache.read(this.segmentFile(name, height, index));
   }
 
   /** Duration (ms) of segment `index` as written by ffmpeg, falling back to the nominal length. */

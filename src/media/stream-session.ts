@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { MediaLibrary, MediaLogger, TitleInfo } from './media-library.js';
 import { isMediaError } from './media-error.js';
 import type { RenditionPolicy } from './rendition-policy.js';
@@ -119,7 +118,7 @@ export class StreamSession {
         if (isMediaError(e, 'NOT_READY')) break; // past the last segment
         throw e;
       }
-      const data = new Uint8Array(await readFile(library.segmentFile(title.name, height, index)));
+      const data = await library.readSegment(title.name, height, index);
       this.credits--;
       const durationMs = library.segmentDurationMs(title.name, index);
       let interrupted = false;

@@ -45,12 +45,21 @@ export class ClientConnection {
    */
   send(frame: ServerFrameInit): boolean {
     if (this.closed) return false;
+    return this.sendEncoded(encodeServerFrame(frame));
+  }
+
+  /**
+   * Sends a frame already encoded: a frame that goes to many connections (a roster change,
+   * a message to everyone) is encoded once, not once per recipient.
+   */
+  sendEncoded(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
     if (this.ws.bufferedAmount > this.maxQueuedBytes) {
       this.onSlowConsumer(this);
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer: outgoing queue over its bound');
       return false;
     }
-    this.ws.send(encodeServerFrame(frame));
+    this.ws.send(bytes);
     return true;
   }
 

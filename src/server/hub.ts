@@ -4,6 +4,7 @@ import type { RawData, WebSocket } from 'ws';
 import {
   CLOSE_CODES,
   decodeClientFrame,
+  encodeServerFrame,
   isProtocolError,
   LIMITS,
   PROTOCOL_VERSION,
@@ -208,9 +209,10 @@ export class Hub {
 
   /** Pushes a roster change to every logged-in client except `except`. */
   broadcastRoster(event: RosterUpdate_Event, peer: PeerInfoInit | PeerInfo, except?: ClientConnection): void {
+    const frame = encodeServerFrame({ body: { case: 'rosterUpdate', value: { event, peer } } });
     for (const other of this.presence.connections()) {
       if (other === except) continue;
-      other.send({ body: { case: 'rosterUpdate', value: { event, peer } } });
+      other.sendEncoded(frame);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { isCryptoError, readEnvelopeHeader } from '../crypto/verify.js';
-import { canonicalName, type Ack, type Send } from '../protocol/index.js';
+import { canonicalName, encodeServerFrame, type Ack, type Send } from '../protocol/index.js';
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
 import { ServerError } from './server-error.js';
@@ -63,13 +63,13 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
   if (!duplicate) {
     hub.metrics.inc('messages_routed_total');
     hub.metrics.inc('messages_stored_total', recipients.length);
+    // The same Deliver frame goes to every recipient: encode it once.
+    const frame = encodeServerFrame({
+      body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
+    });
     for (const r of recipients) {
       const peer = hub.presence.get(r);
-      if (!peer) continue;
-      const sent = peer.send({
-        body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
-      });
-      if (sent) deliveredNow++;
+      if (peer?.sendEncoded(frame)) deliveredNow++;
     }
     hub.metrics.inc('messages_delivered_total', deliveredNow);
   }

@@ -1,4 +1,3 @@
-import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -226,13 +225,13 @@ export class VideoService implements VideoHandler {
     if (!m) return deny(res, 404, 'not found');
     const index = Number(m[1]);
     if (index >= title.segmentsAvailable && title.state !== 'ready') return deny(res, 404, 'segment not ready yet');
-    let file: string;
+    let data: Uint8Array;
     try {
-      file = this.library.segmentFile(title.name, height, index);
+      data = await this.library.readSegment(title.name, height, index);
     } catch {
       return deny(res, 404, 'not found');
     }
-    return sendFile(req, res, file, 'video/mp2t');
+    return sendBytes(req, res, data, 'video/mp2t');
   }
 
   async close(): Promise<void> {
@@ -256,14 +255,9 @@ function sendText(res: ServerResponse, body: string): true {
   return true;
 }
 
-/** Serves a file with single-range support (players ask for byte ranges). */
-function sendFile(req: IncomingMessage, res: ServerResponse, file: string, type: string): true {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return deny(res, 404, 'not found');
-  }
+/** Serves bytes with single-range support (players ask for byte ranges). */
+function sendBytes(req: IncomingMessage, res: ServerResponse, data: Uint8Array, type: string): true {
+  const size = data.byteLength;
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   let start = 0;
   let end = size - 1;
@@ -293,7 +287,7 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, type:
     res.end();
     return true;
   }
-  createReadStream(file, { start, end }).pipe(res);
+  res.end(data.subarray(start, end + 1));
   return true;
 }
 
