@@ -42,16 +42,21 @@ function toRecord(r: Row): IdentityRecord {
   };
 }
 
-/** IdentityStore on the server's SQLite database. */
+/**
+ * IdentityStore on the server's SQLite database. Every routed message looks its recipient
+ * up, so the table is kept in memory; SQLite's data_version tells when another process
+ * (`sealcast admin`) changed the file, and the copy is read again.
+ */
 export class SqliteIdentityStore implements IdentityStore {
-  private readonly getStmt;
+  private cache: { version: number; byName: Map<string, IdentityRecord>; sorted: IdentityRecord[] } | undefined;
+  private checkedAt = 0;
+  private readonly versionStmt;
   private readonly listStmt;
   private readonly putStmt;
   private readonly resetStmt;
   private readonly removeStmt;
 
   constructor(db: SqliteDatabase) {
-    this.getStmt = db.prepare<[string], Row>('SELECT * FROM identities WHERE name = ?');
     this.listStmt = db.prepare<[], Row>('SELECT * FROM identities ORDER BY name');
     this.putStmt = db.prepare(
       `INSERT INTO identities (name, bundle, fingerprint, created_at, updated_at, reset)
@@ -60,26 +65,43 @@ export class SqliteIdentityStore implements IdentityStore {
     );
     this.resetStmt = db.prepare('UPDATE identities SET reset = 1, updated_at = ? WHERE name = ?');
     this.removeStmt = db.prepare('DELETE FROM identities WHERE name = ?');
+    this.versionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
+
+  private records() {
+    // Looked at most once per 50 ms: an operator's change shows within that.
+    const now = Date.now();
+    if (this.cache && now - this.checkedAt < 50) return this.cache;
+    this.checkedAt = now;
+    const version = this.versionStmt.get()!;
+    if (this.cache?.version !== version) {
+      const sorted = this.listStmt.all().map(toRecord);
+      this.cache = { version, byName: new Map(sorted.map((r) => [r.name, r])), sorted };
+    }
+    return this.cache;
   }
 
   get(name: string): IdentityRecord | undefined {
-    const row = this.getStmt.get(name);
-    return row ? toRecord(row) : undefined;
+    return this.records().byName.get(name);
   }
 
   list(): IdentityRecord[] {
-    return this.listStmt.all().map(toRecord);
+    return [...this.records().sorted];
   }
 
+  // Writes from this connection do not change data_version: drop the copy instead.
   put(name: string, bundle: Uint8Array, fingerprint: Uint8Array, now: number): void {
     this.putStmt.run({ name, bundle: Buffer.from(bundle), fingerprint: Buffer.from(fingerprint), now });
+    this.cache = undefined;
   }
 
   markReset(name: string, now: number): boolean {
+    this.cache = undefined;
     return this.resetStmt.run(now, name).changes > 0;
   }
 
   remove(name: string): boolean {
+    this.cache = undefined;
     return this.removeStmt.run(name).changes > 0;
   }
 }

@@ -32,6 +32,22 @@ test('identities: bind, rebind, reset, list', (t) => {
   db.close();
 });
 
+test('identities: a change made by another process (sealcast admin) is seen by the server', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const server = new SqliteIdentityStore(openDatabase(join(dir, 'db.sqlite')));
+  server.put('alice', new Uint8Array([1]), new Uint8Array([9]), 1);
+  assert.equal(server.get('alice')?.reset, false, 'read once, now held in memory');
+  const adminDb = openDatabase(join(dir, 'db.sqlite'));
+  const admin = new SqliteIdentityStore(adminDb);
+  assert.equal(admin.markReset('alice', 2), true);
+  admin.put('bob', new Uint8Array([2]), new Uint8Array([8]), 2);
+  adminDb.close();
+  await new Promise((r) => setTimeout(r, 60)); // the server looks for outside changes every 50 ms
+  assert.equal(server.get('alice')?.reset, true, 'the reset is seen');
+  assert.deepEqual(server.list().map((r) => r.name), ['alice', 'bob']);
+});
+
 test('mailbox: stored once per message, delivered in order, deleted on ack, duplicates detected', (t) => {
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
