@@ -69,6 +69,27 @@ test('send: sealed to the peer, resolves on Accepted; an Error reply rejects wit
   await c.close();
 });
 
+test('a receipt sent right behind Accepted is announced after send() has resolved', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const { c } = await client(server);
+  await c.connect();
+  // As the server does when the recipient acked before the message was written.
+  server.onSend = (conn, f) => {
+    const id = f.body.case === 'send' ? f.body.value.id : new Uint8Array();
+    conn.push({ req: f.req, body: { case: 'accepted', value: { id, deliveredNow: 1, stored: 0 } } });
+    conn.push({ body: { case: 'delivered', value: { id, by: 'bob' } } });
+    return undefined;
+  };
+  const order: string[] = [];
+  const receipt = new Promise<void>((resolve) => c.on('delivered', (d) => (order.push(`delivered ${d.id}`), resolve())));
+  const r = await c.send('bob', 'hello');
+  order.push(`sent ${r.id}`);
+  await receipt;
+  assert.deepEqual(order, [`sent ${r.id}`, `delivered ${r.id}`]);
+  await c.close();
+});
+
 test('a changed peer key: announced once, sending refused (also to all, naming them) until accepted', async () => {
   const server = new FakeServer();
   const bobOld = await generateIdentity();

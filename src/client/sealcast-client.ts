@@ -420,9 +420,13 @@ export class SealcastClient extends Emitter<ClientEvents> {
           void this.enqueue(() => this.onDeliver(d));
         }
         return;
-      case 'delivered':
-        this.emit('delivered', { id: toHex(body.value.id), by: body.value.by });
+      case 'delivered': {
+        // The server may send Accepted and Delivered back to back (the recipient acked at once):
+        // announce the receipt after the send's own Accepted has reached whoever awaits it.
+        const receipt = { id: toHex(body.value.id), by: body.value.by };
+        setTimeout(() => this.emit('delivered', receipt), 0);
         return;
+      }
       case 'rosterUpdate': {
         const { event, peer } = body.value;
         if (peer) void this.enqueue(() => this.onRosterUpdate(event, peer));
