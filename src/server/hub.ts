@@ -12,7 +12,7 @@ import {
   type ClientFrame,
   type PeerInfo,
 } from '../protocol/index.js';
-import type { IdentityStore, MailboxStore } from '../store/index.js';
+import type { IdentityStore } from '../store/index.js';
 import { ClientConnection } from './client-connection.js';
 import type { Logger } from './logger.js';
 import { handleLogin } from './login-handler.js';
@@ -24,6 +24,7 @@ import { isServerError } from './server-error.js';
 import type { ServerConfig } from './server-config.js';
 import type { VideoHandler } from './video-handler.js';
 import { TokenBucket } from './token-bucket.js';
+import type { WriteBehindMailbox } from './write-behind-mailbox.js';
 import type { PeerInfoInit } from './peer-info.js';
 
 /**
@@ -42,7 +43,7 @@ export class Hub {
     readonly log: Logger,
     readonly metrics: Metrics,
     readonly identities: IdentityStore,
-    readonly mailbox: MailboxStore,
+    readonly mailbox: WriteBehindMailbox,
     readonly certFingerprint: Uint8Array,
     readonly video: VideoHandler | undefined,
   ) {

@@ -24,8 +24,9 @@ function resolveRecipients(hub: Hub, sender: string, send: Send): string[] {
 
 /**
  * Routes one envelope. The server reads only the envelope's public header, to check
- * it names this sender and this id; the content stays ciphertext. The message is
- * stored for every recipient before Accepted, so an acknowledged message survives a crash.
+ * it names this sender and this id; the content stays ciphertext. Online recipients get it
+ * at once; Accepted waits until it is stored for every recipient that has not acknowledged
+ * it yet, so an accepted message survives a crash.
  */
 export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: Send): void {
   const sender = conn.name!;
@@ -50,40 +51,40 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
   if (full !== undefined) throw new ServerError('MAILBOX_FULL', `the mailbox of "${full}" is full`, send.id);
 
   const now = Date.now();
-  const { duplicate } = hub.mailbox.store({
-    sender,
-    id: send.id,
-    toAll: send.toAll,
-    envelope: send.envelope,
-    recipients,
-    now,
-    ttlMs: hub.config.limits.mailboxTtlMs,
-  });
+  const input = { sender, id: send.id, toAll: send.toAll, envelope: send.envelope, recipients, now, ttlMs: hub.config.limits.mailboxTtlMs };
   let deliveredNow = 0;
-  if (!duplicate) {
-    hub.metrics.inc('messages_routed_total');
-    hub.metrics.inc('messages_stored_total', recipients.length);
-    // The same Deliver frame goes to every recipient: encode it once.
-    const frame = encodeServerFrame({
-      body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
-    });
-    for (const r of recipients) {
-      const peer = hub.presence.get(r);
-      if (peer?.sendEncoded(frame)) deliveredNow++;
+  // Accepted goes out once the message is safe (see WriteBehindMailbox), then any receipts
+  // that came first, so a sender never hears "delivered" about a message it has no id for.
+  const { duplicate } = hub.mailbox.submit(input, (settled) => {
+    if (!settled.ok) {
+      conn.sendError(req, 'INTERNAL', 'the server could not store the message; send it again', send.id);
+      return;
     }
-    hub.metrics.inc('messages_delivered_total', deliveredNow);
-  }
-  conn.send({
-    req,
-    body: { case: 'accepted', value: { id: send.id, deliveredNow, stored: recipients.length - deliveredNow } },
+    conn.send({
+      req,
+      body: { case: 'accepted', value: { id: send.id, deliveredNow, stored: recipients.length - deliveredNow } },
+    });
+    for (const by of settled.ackedBy) conn.send({ body: { case: 'delivered', value: { id: send.id, by } } });
   });
+  if (duplicate) return;
+  hub.metrics.inc('messages_routed_total');
+  hub.metrics.inc('messages_stored_total', recipients.length);
+  // The same Deliver frame goes to every recipient: encode it once.
+  const frame = encodeServerFrame({
+    body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
+  });
+  for (const r of recipients) {
+    if (hub.presence.get(r)?.sendEncoded(frame)) deliveredNow++;
+  }
+  hub.metrics.inc('messages_delivered_total', deliveredNow);
 }
 
-/** The recipient has opened the message: forget its copy and tell the sender. */
+/** The recipient has opened the message: forget its copy and tell the sender (now, or with Accepted). */
 export function handleAck(hub: Hub, conn: ClientConnection, _req: number, ack: Ack): void {
   const removed = hub.mailbox.ack(conn.name!, ack.id);
   if (!removed) return;
   hub.metrics.inc('messages_acked_total');
+  if (removed.inSettle) return;
   hub.presence.get(removed.sender)?.send({ body: { case: 'delivered', value: { id: ack.id, by: conn.name! } } });
 }
 

@@ -33,6 +33,8 @@ export interface ServerLimits {
   /** Outgoing bytes queued for one client before it is disconnected as a slow consumer. */
   maxQueuedBytes: number;
   mailboxTtlMs: number;
+  /** How long a routed message waits for its recipients' acks before it is written (group commit). */
+  mailboxWriteDelayMs: number;
   loginTimeoutMs: number;
   maxViolations: number;
   hlsTokenTtlMs: number;
@@ -50,6 +52,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxStoredBytesPerRecipient: 256 * 1024 * 1024,
   maxQueuedBytes: 8 * 1024 * 1024,
   mailboxTtlMs: 30 * 24 * 3600 * 1000,
+  mailboxWriteDelayMs: 25,
   loginTimeoutMs: 10_000,
   maxViolations: 5,
   hlsTokenTtlMs: 3600 * 1000,

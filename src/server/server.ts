@@ -12,6 +12,7 @@ import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import type { VideoHandler } from './video-handler.js';
+import { WriteBehindMailbox } from './write-behind-mailbox.js';
 
 /** A started server, as `startServer` hands it back. */
 export interface RunningServer {
@@ -44,7 +45,12 @@ export async function startServer(
   const db: SqliteDatabase = openDatabase(join(config.dataDir, 'sealcast.db'));
   const metrics = new Metrics();
   const identities = new SqliteIdentityStore(db);
-  const mailbox = new SqliteMailboxStore(db);
+  const mailbox = new WriteBehindMailbox(new SqliteMailboxStore(db), {
+    delayMs: config.limits.mailboxWriteDelayMs,
+    maxPending: 4096,
+    maxPendingBytes: 16 * 1024 * 1024,
+    onWriteError: (e) => log.error({ err: e.message }, 'storing messages failed'),
+  });
   let video: VideoHandler | undefined;
   try {
     video = options.video ? await options.video({ config, log, metrics }) : undefined;
@@ -104,6 +110,8 @@ export async function startServer(
     closing ??= (async () => {
       hub.shuttingDown = true;
       clearInterval(expiry);
+      // Queued messages are written (and their senders told) before anyone is disconnected.
+      mailbox.flush();
       https.close();
       for (const conn of hub.connections) {
         conn.send({ body: { case: 'reconnect', value: { afterMs: 500, reason: 'server shutting down' } } });
@@ -115,6 +123,7 @@ export async function startServer(
       for (const conn of hub.connections) conn.ws.terminate();
       wss.close();
       https.closeAllConnections();
+      mailbox.flush();
       db.close();
       log.info('stopped');
       log.flush?.();

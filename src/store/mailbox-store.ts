@@ -29,6 +29,21 @@ export interface StoreMessageInput {
   ttlMs: number;
 }
 
+/** One recipient's stored copy of a message, as found for an ack. */
+export interface DeliveryRef {
+  seq: number;
+  mid: number;
+  sender: string;
+  bytes: number;
+}
+
+/** Writes made together in one transaction (one commit for many messages). */
+export interface MailboxBatch {
+  stores: readonly StoreMessageInput[];
+  /** Stored copies that their recipients acknowledged. */
+  acks: readonly DeliveryRef[];
+}
+
 /**
  * Ciphertext-only store-and-forward. A message is written once and referenced by
  * one delivery row per recipient; it disappears when the last recipient acks or it expires.
@@ -40,6 +55,14 @@ export interface MailboxStore {
   forRecipient(recipient: string, afterSeq: number, limit: number): StoredDelivery[];
   /** Removes recipient's copy of message `id`; returns its sender when one was removed. */
   ack(recipient: string, id: Uint8Array): { sender: string } | undefined;
+  /** Whether (sender, id) is held. */
+  has(sender: string, id: Uint8Array): boolean;
+  /** Recipient's stored copy of message `id`, if any. */
+  findDelivery(recipient: string, id: Uint8Array): DeliveryRef | undefined;
+  /** Stores and deletes in one transaction; stores of (sender, id) already held are skipped. */
+  commit(batch: MailboxBatch): void;
+  /** Stored bytes per recipient with anything stored. */
+  bytesByRecipient(): Map<string, number>;
   pendingFrom(sender: string): PendingEntry[];
   bytesFor(recipient: string): number;
   /** Deletes expired messages; returns how many. */
@@ -63,7 +86,7 @@ export class SqliteMailboxStore implements MailboxStore {
   private readonly insertMessage;
   private readonly insertDelivery;
   private readonly selectForRecipient;
-  private readonly findDelivery;
+  private readonly findDeliveryStmt;
   private readonly deleteDelivery;
   private readonly deleteOrphan;
   private readonly selectPending;
@@ -71,8 +94,10 @@ export class SqliteMailboxStore implements MailboxStore {
   private readonly deleteExpired;
   private readonly countMessages;
   private readonly countDeliveries;
+  private readonly sumBytesByRecipient;
   private readonly storeTx;
   private readonly ackTx;
+  private readonly commitTx;
 
   constructor(db: SqliteDatabase) {
     this.findMessage = db.prepare<[string, Buffer], { mid: number }>('SELECT mid FROM messages WHERE sender = ? AND id = ?');
@@ -85,8 +110,8 @@ export class SqliteMailboxStore implements MailboxStore {
          FROM deliveries d JOIN messages m ON m.mid = d.mid
         WHERE d.recipient = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`,
     );
-    this.findDelivery = db.prepare<[string, Buffer], { seq: number; mid: number; sender: string }>(
-      `SELECT d.seq, d.mid, m.sender FROM deliveries d JOIN messages m ON m.mid = d.mid
+    this.findDeliveryStmt = db.prepare<[string, Buffer], DeliveryRef>(
+      `SELECT d.seq, d.mid, m.sender, d.bytes FROM deliveries d JOIN messages m ON m.mid = d.mid
         WHERE d.recipient = ? AND m.id = ? ORDER BY d.seq LIMIT 1`,
     );
     this.deleteDelivery = db.prepare('DELETE FROM deliveries WHERE seq = ?');
@@ -101,22 +126,33 @@ export class SqliteMailboxStore implements MailboxStore {
     this.deleteExpired = db.prepare('DELETE FROM messages WHERE expires_at <= ?');
     this.countMessages = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages');
     this.countDeliveries = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM deliveries');
+    this.sumBytesByRecipient = db.prepare<[], { recipient: string; total: number }>(
+      'SELECT recipient, SUM(bytes) AS total FROM deliveries GROUP BY recipient',
+    );
 
-    this.storeTx = db.transaction((input: StoreMessageInput): { duplicate: boolean } => {
+    const insert = (input: StoreMessageInput): boolean => {
       const id = Buffer.from(input.id);
-      if (this.findMessage.get(input.sender, id)) return { duplicate: true };
+      if (this.findMessage.get(input.sender, id)) return false;
       const envelope = Buffer.from(input.envelope);
       const mid = this.insertMessage.run(
         input.sender, id, input.toAll ? 1 : 0, envelope, input.now, input.now + input.ttlMs,
       ).lastInsertRowid;
       for (const r of input.recipients) this.insertDelivery.run(mid, r, envelope.byteLength);
-      return { duplicate: false };
+      return true;
+    };
+    const remove = (d: DeliveryRef): void => {
+      this.deleteDelivery.run(d.seq);
+      this.deleteOrphan.run(d.mid, d.mid);
+    };
+    this.storeTx = db.transaction((input: StoreMessageInput): { duplicate: boolean } => ({ duplicate: !insert(input) }));
+    this.commitTx = db.transaction((batch: MailboxBatch): void => {
+      for (const input of batch.stores) insert(input);
+      for (const d of batch.acks) remove(d);
     });
     this.ackTx = db.transaction((recipient: string, id: Uint8Array): { sender: string } | undefined => {
-      const row = this.findDelivery.get(recipient, Buffer.from(id));
+      const row = this.findDeliveryStmt.get(recipient, Buffer.from(id));
       if (!row) return undefined;
-      this.deleteDelivery.run(row.seq);
-      this.deleteOrphan.run(row.mid, row.mid);
+      remove(row);
       return { sender: row.sender };
     });
   }
@@ -139,6 +175,22 @@ export class SqliteMailboxStore implements MailboxStore {
 
   ack(recipient: string, id: Uint8Array): { sender: string } | undefined {
     return this.ackTx(recipient, id);
+  }
+
+  has(sender: string, id: Uint8Array): boolean {
+    return this.findMessage.get(sender, Buffer.from(id)) !== undefined;
+  }
+
+  findDelivery(recipient: string, id: Uint8Array): DeliveryRef | undefined {
+    return this.findDeliveryStmt.get(recipient, Buffer.from(id));
+  }
+
+  commit(batch: MailboxBatch): void {
+    if (batch.stores.length > 0 || batch.acks.length > 0) this.commitTx(batch);
+  }
+
+  bytesByRecipient(): Map<string, number> {
+    return new Map(this.sumBytesByRecipient.all().map((r) => [r.recipient, r.total]));
   }
 
   pendingFrom(sender: string): PendingEntry[] {
