@@ -42,7 +42,7 @@ async function run(ctx: BenchContext) {
   const window = setting('RELAY_WINDOW', 4, 2, ctx);
   const referenceRate = setting('RELAY_REFERENCE_RATE', 500, 200, ctx);
   // One rate grid for every server (msg/s), tried up to each one's closed-loop rate.
-  const sweepRates = ctx.quick ? [200] : [250, 500, 1000, 2000, 4000, 8000, 16000];
+  const sweepRates = ctx.quick ? [200] : [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000];
   const plaintextBytes = 1024;
   const phase = (extra: Partial<PhaseSpec> & Pick<PhaseSpec, 'mode'>): PhaseSpec => ({ warmupMs, measureMs, ...extra });
 
