@@ -89,19 +89,47 @@ export class SqliteIdentityStore implements IdentityStore {
     return [...this.records().sorted];
   }
 
-  // Writes from this connection do not change data_version: drop the copy instead.
+  // Writes from this connection do not change data_version: the copy is updated with them.
   put(name: string, bundle: Uint8Array, fingerprint: Uint8Array, now: number): void {
     this.putStmt.run({ name, bundle: Buffer.from(bundle), fingerprint: Buffer.from(fingerprint), now });
-    this.cache = undefined;
+    const cache = this.cache;
+    if (!cache) return;
+    const before = cache.byName.get(name);
+    const record: IdentityRecord = {
+      name, bundle: Uint8Array.from(bundle), fingerprint: Uint8Array.from(fingerprint), createdAt: before?.createdAt ?? now, updatedAt: now, reset: false,
+    };
+    cache.byName.set(name, record);
+    replaceSorted(cache.sorted, name, record);
   }
 
   markReset(name: string, now: number): boolean {
-    this.cache = undefined;
-    return this.resetStmt.run(now, name).changes > 0;
+    const changed = this.resetStmt.run(now, name).changes > 0;
+    const before = this.cache?.byName.get(name);
+    if (changed && before) {
+      const record = { ...before, reset: true, updatedAt: now };
+      this.cache!.byName.set(name, record);
+      replaceSorted(this.cache!.sorted, name, record);
+    }
+    return changed;
   }
 
   remove(name: string): boolean {
-    this.cache = undefined;
-    return this.removeStmt.run(name).changes > 0;
+    const changed = this.removeStmt.run(name).changes > 0;
+    if (changed && this.cache?.byName.delete(name)) replaceSorted(this.cache.sorted, name, undefined);
+    return changed;
   }
+}
+
+/** Puts `record` in the name-sorted list in place of `name`'s (or removes it): a binary search, not a re-read. */
+function replaceSorted(sorted: IdentityRecord[], name: string, record: IdentityRecord | undefined): void {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  const found = sorted[lo]?.name === name;
+  if (record) sorted.splice(lo, found ? 1 : 0, record);
+  else if (found) sorted.splice(lo, 1);
 }

@@ -32,6 +32,25 @@ test('identities: bind, rebind, reset, list', (t) => {
   db.close();
 });
 
+test('identities: the in-memory copy, updated in place by writes, matches a fresh read of the file', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(join(dir, 'db.sqlite'));
+  const ids = new SqliteIdentityStore(db);
+  ids.list(); // load the copy first, so every write below goes through the in-place update
+  const names = ['m', 'a', 'z', 'b', 'y', 'c0', 'c', 'x.y', 'x-y', 'x_y'];
+  for (let i = 0; i < 200; i++) {
+    const name = names[(i * 7 + (i >> 3)) % names.length]!;
+    if (i % 5 === 3) ids.markReset(name, i);
+    else if (i % 7 === 4) ids.remove(name);
+    else ids.put(name, new Uint8Array([i & 0xff]), new Uint8Array([(i * 3) & 0xff]), i);
+  }
+  const fresh = new SqliteIdentityStore(db);
+  assert.deepEqual(ids.list(), fresh.list());
+  for (const name of names) assert.deepEqual(ids.get(name), fresh.get(name), name);
+  db.close();
+});
+
 test('identities: a change made by another process (sealcast admin) is seen by the server', async (t) => {
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
