@@ -85,7 +85,7 @@ for (const suite of ['hpke-x25519-aes128gcm', 'rsa-oaep-3072'] as SuiteName[]) {
     const carol = listen('carol');
     const joined = async (name: string) =>
       observer.client.waitFor(
-        (f) => f.body.case === 'rosterUpdate' && f.body.value.event === RosterUpdate_Event.JOINED && f.body.value.peer?.name === name,
+        (f) => f.body.case === 'rosterUpdates' && f.body.value.updates.some((u) => u.event === RosterUpdate_Event.JOINED && u.peer?.name === name),
         30_000,
       );
     await joined('bob');
@@ -122,7 +122,7 @@ for (const suite of ['hpke-x25519-aes128gcm', 'rsa-oaep-3072'] as SuiteName[]) {
     // Leaving is pushed too.
     carol.child.kill('SIGTERM');
     await observer.client.waitFor(
-      (f) => f.body.case === 'rosterUpdate' && f.body.value.event === RosterUpdate_Event.LEFT && f.body.value.peer?.name === 'carol',
+      (f) => f.body.case === 'rosterUpdates' && f.body.value.updates.some((u) => u.event === RosterUpdate_Event.LEFT && u.peer?.name === 'carol'),
       20_000,
     );
 

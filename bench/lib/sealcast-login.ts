@@ -2,7 +2,36 @@ import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket } from 'ws';
 import { signLogin, type Identity } from '../../src/crypto/index.js';
-import { decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION, ServerFrameSchema } from '../../src/protocol/index.js';
+
+const WELCOME_FIELD = ServerFrameSchema.field.welcome!.number;
+
+/**
+ * Whether a ServerFrame's body is a Welcome, read from its tags alone. A Welcome lists every
+ * registered peer; decoding thousands of them per login in the one process that holds every
+ * benchmark connection would make the load generator the bottleneck (each real client decodes
+ * only its own). Everything else (the challenge, errors) is small and decoded in full.
+ */
+function isWelcome(bytes: Uint8Array): boolean {
+  let i = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; i < bytes.length && shift < 35; shift += 7) {
+      const b = bytes[i++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+    return -1;
+  };
+  while (i < bytes.length) {
+    const tag = varint();
+    if (tag < 0) return false;
+    if (tag >>> 3 === WELCOME_FIELD && (tag & 7) === 2) return true;
+    if ((tag & 7) === 0) varint();
+    else return false; // req (field 1) is the only varint before the body
+  }
+  return false;
+}
 
 /**
  * Opens a WebSocket to a sealcast server and logs in the way every client does: sign the
@@ -24,16 +53,18 @@ export function sealcastLogin(url: string, name: string, identity: Identity, pin
       const fp = createHash('sha256').update(cert).digest();
       if (pinHex && fp.toString('hex') !== pinHex) return fail(new Error('server certificate is not the pinned one'));
       ws.on('message', (data: Buffer) => {
-        const b = decodeServerFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).body;
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        if (isWelcome(bytes)) {
+          ws.removeAllListeners();
+          ws.on('error', () => {});
+          return resolve(ws);
+        }
+        const b = decodeServerFrame(bytes).body;
         if (b.case === 'challenge') {
           signLogin(identity, b.value.nonce, new Uint8Array(fp), name).then(
             (signature) => ws.send(encodeClientFrame({ req: 1, body: { case: 'login', value: { protocolVersion: PROTOCOL_VERSION, name, bundle: identity.bundle.bytes, signature, client: 'sealcast-bench' } } })),
             (e: Error) => fail(e),
           );
-        } else if (b.case === 'welcome') {
-          ws.removeAllListeners();
-          ws.on('error', () => {});
-          resolve(ws);
         } else if (b.case === 'error') {
           fail(new Error(`login refused: ${b.value.name} ${b.value.message}`));
         }

@@ -429,7 +429,12 @@ export class SealcastClient extends Emitter<ClientEvents> {
       }
       case 'rosterUpdate': {
         const { event, peer } = body.value;
-        if (peer) void this.enqueue(() => this.onRosterUpdate(event, peer));
+        if (peer) void this.enqueue(() => this.onRosterUpdates([{ event, peer }]));
+        return;
+      }
+      case 'rosterUpdates': {
+        const updates = body.value.updates.flatMap(({ event, peer }) => (peer ? [{ event, peer }] : []));
+        void this.enqueue(() => this.onRosterUpdates(updates));
         return;
       }
       case 'error':
@@ -468,9 +473,11 @@ export class SealcastClient extends Emitter<ClientEvents> {
     return run;
   }
 
-  private async onRosterUpdate(event: RosterUpdate_Event, peer: PeerInfo): Promise<void> {
-    await this.learnPeer(peer);
-    if (peer.name !== this.name) {
+  /** Roster news, in order; the roster is announced once for the batch. */
+  private async onRosterUpdates(updates: { event: RosterUpdate_Event; peer: PeerInfo }[]): Promise<void> {
+    for (const { event, peer } of updates) {
+      await this.learnPeer(peer);
+      if (peer.name === this.name) continue;
       if (event === RosterUpdate_Event.JOINED) this.emit('joined', { name: peer.name });
       if (event === RosterUpdate_Event.LEFT) this.emit('left', { name: peer.name });
     }

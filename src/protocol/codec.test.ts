@@ -52,6 +52,19 @@ test('server frames are validated on the client side too', () => {
   assert.throws(() => decodeServerFrame(bad), (e) => isProtocolError(e, 'BAD_FRAME'));
 });
 
+test('batched roster updates: every entry needs a peer with a valid name', () => {
+  const peer = { name: 'bob', bundle: new Uint8Array(1), online: true };
+  const ok = encodeServerFrame({ body: { case: 'rosterUpdates', value: { updates: [{ event: 1, peer }, { event: 2, peer }] } } });
+  const frame = decodeServerFrame(ok);
+  assert.equal(frame.body.case === 'rosterUpdates' && frame.body.value.updates.length, 2);
+  const bad: Parameters<typeof encodeServerFrame>[0][] = [
+    { body: { case: 'rosterUpdates', value: { updates: [] } } },
+    { body: { case: 'rosterUpdates', value: { updates: [{ event: 1, peer }, { event: 1 }] } } },
+    { body: { case: 'rosterUpdates', value: { updates: [{ event: 1, peer: { ...peer, name: 'x'.repeat(LIMITS.maxNameChars + 1) } }] } } },
+  ];
+  for (const init of bad) assert.throws(() => decodeServerFrame(encodeServerFrame(init)), (e) => isProtocolError(e, 'BAD_FRAME'));
+});
+
 test('names: canonical lower case, clear reasons for refusals', () => {
   assert.equal(canonicalName('Alice'), 'alice');
   assert.equal(canonicalName('bob.smith-2_x'), 'bob.smith-2_x');

@@ -113,6 +113,13 @@ export function validateServerFrame(f: ServerFrame): void {
       if (!b.value.peer) bad('roster_update: peer missing');
       checkString('roster_update.peer.name', b.value.peer.name, LIMITS.maxNameChars);
       return;
+    case 'rosterUpdates':
+      if (b.value.updates.length === 0) bad('roster_updates: empty');
+      for (const u of b.value.updates) {
+        if (!u.peer) bad('roster_updates: peer missing');
+        checkString('roster_updates.peer.name', u.peer.name, LIMITS.maxNameChars);
+      }
+      return;
     case 'segmentChunk':
       if (b.value.offset + b.value.data.byteLength > b.value.total) bad('segment_chunk: data beyond total');
       return;

@@ -26,6 +26,8 @@ import type { VideoHandler } from './video-handler.js';
 import { TokenBucket } from './token-bucket.js';
 import type { WriteBehindMailbox } from './write-behind-mailbox.js';
 import type { PeerInfoInit } from './peer-info.js';
+import type { ListedPeer } from './peer-list-frames.js';
+import { RosterBroadcast, rosterBatchDelayMs } from './roster-broadcast.js';
 
 /**
  * The server's core: owns the connections and dispatches each decoded frame to its
@@ -36,6 +38,7 @@ export class Hub {
   readonly connections = new Set<ClientConnection>();
   private readonly perAddress = new Map<string, number>();
   readonly registrations: TokenBucket;
+  readonly roster: RosterBroadcast;
   shuttingDown = false;
 
   constructor(
@@ -48,6 +51,10 @@ export class Hub {
     readonly video: VideoHandler | undefined,
   ) {
     this.registrations = new TokenBucket(config.limits.registrationsPerMinute / 60, config.limits.registrationsPerMinute);
+    this.roster = new RosterBroadcast(
+      () => this.presence.connections(),
+      () => rosterBatchDelayMs(this.presence.size, config.limits.rosterBatchMs),
+    );
   }
 
   /** A new WebSocket: send the challenge, start the login timer, wire the handlers. */
@@ -190,7 +197,7 @@ export class Hub {
     this.video?.disconnected(conn);
     if (this.presence.remove(conn) && conn.name && !this.shuttingDown) {
       this.log.info({ user: conn.name }, 'left');
-      this.broadcastRoster(RosterUpdate_Event.LEFT, this.peerInfo(conn.name), conn);
+      this.broadcastRoster(RosterUpdate_Event.LEFT, this.peerInfo(conn.name));
     }
   }
 
@@ -200,21 +207,17 @@ export class Hub {
     return { name, bundle: rec?.bundle ?? new Uint8Array(), online: this.presence.isOnline(name) };
   }
 
-  /** Every registered name with its bundle and whether it is online. */
-  allPeers(): PeerInfoInit[] {
+  /** Every registered name with its bundle and whether it is online (for Welcome and Roster). */
+  listedPeers(): ListedPeer[] {
     return this.identities
       .list()
-      .filter((r) => !r.reset)
-      .map((r) => ({ name: r.name, bundle: r.bundle, online: this.presence.isOnline(r.name) }));
+      .filter((record) => !record.reset)
+      .map((record) => ({ record, online: this.presence.isOnline(record.name) }));
   }
 
-  /** Pushes a roster change to every logged-in client except `except`. */
-  broadcastRoster(event: RosterUpdate_Event, peer: PeerInfoInit | PeerInfo, except?: ClientConnection): void {
-    const frame = encodeServerFrame({ body: { case: 'rosterUpdate', value: { event, peer } } });
-    for (const other of this.presence.connections()) {
-      if (other === except) continue;
-      other.sendEncoded(frame);
-    }
+  /** Pushes a roster change to every logged-in client, batched with others of the moment. */
+  broadcastRoster(event: RosterUpdate_Event, peer: PeerInfoInit | PeerInfo): void {
+    this.roster.add({ event, peer });
   }
 }
 

@@ -10,6 +10,7 @@ import {
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
 import { deliverBacklog } from './message-handler.js';
+import { encodeWelcomeFrame } from './peer-list-frames.js';
 
 function refuse(hub: Hub, conn: ClientConnection, req: number, code: WireErrorName, message: string): void {
   hub.metrics.inc('login_failures_total');
@@ -81,14 +82,8 @@ export async function handleLogin(hub: Hub, conn: ClientConnection, req: number,
   hub.metrics.inc('logins_total');
   hub.log.info({ user: name, address: conn.address }, 'logged in');
 
-  conn.send({
-    req,
-    body: {
-      case: 'welcome',
-      value: { name, peers: hub.allPeers(), serverTime: BigInt(Date.now()), keyChanged },
-    },
-  });
-  hub.broadcastRoster(event, hub.peerInfo(name), conn);
+  conn.sendEncoded(encodeWelcomeFrame(req, name, hub.listedPeers(), BigInt(Date.now()), keyChanged));
+  hub.broadcastRoster(event, hub.peerInfo(name));
   // Synchronous read and send: no live message can slip between backlog and presence.
   deliverBacklog(hub, conn);
 }

@@ -69,6 +69,9 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
   if (duplicate) return;
   hub.metrics.inc('messages_routed_total');
   hub.metrics.inc('messages_stored_total', recipients.length);
+  // Roster news still being collected goes first: a recipient hears of a new sender (or its
+  // new key) before the sender's message.
+  hub.roster.flush();
   // The same Deliver frame goes to every recipient: encode it once.
   const frame = encodeServerFrame({
     body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },

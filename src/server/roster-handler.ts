@@ -2,6 +2,7 @@ import { parseBundle, verifyLogin, verifyRotation } from '../crypto/verify.js';
 import { canonicalName, RosterUpdate_Event, type KeyRotation, type PeerRequest } from '../protocol/index.js';
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
+import { encodeRosterFrame } from './peer-list-frames.js';
 import { ServerError } from './server-error.js';
 
 /** A registered peer's public bundle, for a client that does not have it yet. */
@@ -18,7 +19,7 @@ export function handlePeerRequest(hub: Hub, conn: ClientConnection, req: number,
 }
 
 export function handleRosterRequest(hub: Hub, conn: ClientConnection, req: number): void {
-  conn.send({ req, body: { case: 'roster', value: { peers: hub.allPeers() } } });
+  conn.sendEncoded(encodeRosterFrame(req, hub.listedPeers()));
 }
 
 /**
@@ -42,5 +43,5 @@ export async function handleRotation(hub: Hub, conn: ClientConnection, req: numb
   hub.log.warn({ user: name }, 'key rotated');
   const info = hub.peerInfo(name);
   conn.send({ req, body: { case: 'peerInfo', value: info } });
-  hub.broadcastRoster(RosterUpdate_Event.KEY_CHANGED, info, conn);
+  hub.broadcastRoster(RosterUpdate_Event.KEY_CHANGED, info);
 }

@@ -36,6 +36,8 @@ export interface ServerLimits {
   /** How long a routed message waits for its recipients' acks before it is written (group commit). */
   mailboxWriteDelayMs: number;
   loginTimeoutMs: number;
+  /** Shortest window in which roster changes are collected into one frame (it grows with the clients online). */
+  rosterBatchMs: number;
   maxViolations: number;
   hlsTokenTtlMs: number;
   streamsPerConnection: number;
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   mailboxTtlMs: 30 * 24 * 3600 * 1000,
   mailboxWriteDelayMs: 25,
   loginTimeoutMs: 10_000,
+  rosterBatchMs: 20,
   maxViolations: 5,
   hlsTokenTtlMs: 3600 * 1000,
   streamsPerConnection: 2,

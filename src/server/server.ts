@@ -109,6 +109,7 @@ export async function startServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       hub.shuttingDown = true;
+      hub.roster.stop();
       clearInterval(expiry);
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sealcast.proto.
  */
 export const file_sealcast: GenFile = /*@__PURE__*/
-  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEiiAUKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAQgYKBGJvZHkiYgoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJIkAKBFNlbmQSCgoCaWQYASABKAwSCgoCdG8YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMIhEKA0FjaxIKCgJpZBgBIAEoDCIbCgtQZWVyUmVxdWVzdBIMCgRuYW1lGAEgASgJIg8KDVJvc3RlclJlcXVlc3QiUQoLS2V5Um90YXRpb24SEgoKbmV3X2J1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGwoTbmV3X2xvZ2luX3NpZ25hdHVyZRgDIAEoDCISCgRQaW5nEgoKAnRzGAEgASgEIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkijAYKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAQgYKBGJvZHkidwoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMImcKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIIkQKBUVycm9yEgwKBGNvZGUYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJlZl9pZBgEIAEoDCI9CghBY2NlcHRlZBIKCgJpZBgBIAEoDBIVCg1kZWxpdmVyZWRfbm93GAIgASgNEg4KBnN0b3JlZBgDIAEoDSJYCgdEZWxpdmVyEgoKAmlkGAEgASgMEgwKBGZyb20YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMEhEKCXNlcnZlcl90cxgFIAEoBCIjCglEZWxpdmVyZWQSCgoCaWQYASABKAwSCgoCYnkYAiABKAkiOAoIUGVlckluZm8SDAoEbmFtZRgBIAEoCRIOCgZidW5kbGUYAiABKAwSDgoGb25saW5lGAMgASgIIqABCgxSb3N0ZXJVcGRhdGUSLgoFZXZlbnQYASABKA4yHy5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUuRXZlbnQSIwoEcGVlchgCIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIjsKBUV2ZW50EgsKB1VOS05PV04QABIKCgZKT0lORUQQARIICgRMRUZUEAISDwoLS0VZX0NIQU5HRUQQAyIuCgZSb3N0ZXISJAoFcGVlcnMYASADKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyInCgRQb25nEgoKAnRzGAEgASgEEhMKC3NlcnZlcl90aW1lGAIgASgEIjIKB1BlbmRpbmcSJwoFaXRlbXMYASADKAsyGC5zZWFsY2FzdC52MS5QZW5kaW5nSXRlbSJMCgtQZW5kaW5nSXRlbRIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIRCglzdG9yZWRfYXQYAyABKAQSEgoKZXhwaXJlc19hdBgEIAEoBCItCglSZWNvbm5lY3QSEAoIYWZ0ZXJfbXMYASABKA0SDgoGcmVhc29uGAIgASgJIj0KCVJlbmRpdGlvbhIOCgZoZWlnaHQYASABKA0SDQoFd2lkdGgYAiABKA0SEQoJYmFuZHdpZHRoGAMgASgNIosBCgpWaWRlb1RpdGxlEgwKBG5hbWUYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKA0SKgoKcmVuZGl0aW9ucxgDIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhINCgVzdGF0ZRgEIAEoCRIQCghwcm9ncmVzcxgFIAEoDRINCgVlcnJvchgGIAEoCSI0CglWaWRlb0xpc3QSJwoGdGl0bGVzGAEgAygLMhcuc2VhbGNhc3QudjEuVmlkZW9UaXRsZSKyAQoLU3RyZWFtU3RhcnQSEQoJc3RyZWFtX2lkGAEgASgNEg0KBXRpdGxlGAIgASgJEhMKC2R1cmF0aW9uX21zGAMgASgNEhIKCnNlZ21lbnRfbXMYBCABKA0SFQoNc2VnbWVudF9jb3VudBgFIAEoDRIqCgpyZW5kaXRpb25zGAYgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEhUKDXN0YXJ0X3NlZ21lbnQYByABKA0iwQEKDFNlZ21lbnRDaHVuaxIRCglzdHJlYW1faWQYASABKA0SDQoFaW5kZXgYAiABKA0SDgoGaGVpZ2h0GAMgASgNEhAKCHN0YXJ0X21zGAQgASgNEhMKC2R1cmF0aW9uX21zGAUgASgNEg4KBm9mZnNldBgGIAEoDRINCgV0b3RhbBgHIAEoDRIMCgRkYXRhGAggASgMEhIKCmxhc3RfY2h1bmsYCSABKAgSFwoPc2Vla19nZW5lcmF0aW9uGAogASgNIj0KCVN0cmVhbUVuZBIRCglzdHJlYW1faWQYASABKA0SDgoGcmVhc29uGAIgASgJEg0KBWVycm9yGAMgASgJIkoKCEhsc1Rva2VuEg0KBXRpdGxlGAEgASgJEg0KBXRva2VuGAIgASgJEhIKCmV4cGlyZXNfYXQYAyABKAQSDAoEcGF0aBgEIAEoCWIGcHJvdG8z");
+  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEiiAUKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAQgYKBGJvZHkiYgoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJIkAKBFNlbmQSCgoCaWQYASABKAwSCgoCdG8YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMIhEKA0FjaxIKCgJpZBgBIAEoDCIbCgtQZWVyUmVxdWVzdBIMCgRuYW1lGAEgASgJIg8KDVJvc3RlclJlcXVlc3QiUQoLS2V5Um90YXRpb24SEgoKbmV3X2J1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGwoTbmV3X2xvZ2luX3NpZ25hdHVyZRgDIAEoDCISCgRQaW5nEgoKAnRzGAEgASgEIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkiwgYKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAQgYKBGJvZHkidwoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMImcKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIIkQKBUVycm9yEgwKBGNvZGUYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJlZl9pZBgEIAEoDCI9CghBY2NlcHRlZBIKCgJpZBgBIAEoDBIVCg1kZWxpdmVyZWRfbm93GAIgASgNEg4KBnN0b3JlZBgDIAEoDSJYCgdEZWxpdmVyEgoKAmlkGAEgASgMEgwKBGZyb20YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMEhEKCXNlcnZlcl90cxgFIAEoBCIjCglEZWxpdmVyZWQSCgoCaWQYASABKAwSCgoCYnkYAiABKAkiOAoIUGVlckluZm8SDAoEbmFtZRgBIAEoCRIOCgZidW5kbGUYAiABKAwSDgoGb25saW5lGAMgASgIIqABCgxSb3N0ZXJVcGRhdGUSLgoFZXZlbnQYASABKA4yHy5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUuRXZlbnQSIwoEcGVlchgCIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIjsKBUV2ZW50EgsKB1VOS05PV04QABIKCgZKT0lORUQQARIICgRMRUZUEAISDwoLS0VZX0NIQU5HRUQQAyI7Cg1Sb3N0ZXJVcGRhdGVzEioKB3VwZGF0ZXMYASADKAsyGS5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUiLgoGUm9zdGVyEiQKBXBlZXJzGAEgAygLMhUuc2VhbGNhc3QudjEuUGVlckluZm8iJwoEUG9uZxIKCgJ0cxgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCIyCgdQZW5kaW5nEicKBWl0ZW1zGAEgAygLMhguc2VhbGNhc3QudjEuUGVuZGluZ0l0ZW0iTAoLUGVuZGluZ0l0ZW0SCgoCaWQYASABKAwSCgoCdG8YAiABKAkSEQoJc3RvcmVkX2F0GAMgASgEEhIKCmV4cGlyZXNfYXQYBCABKAQiLQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgNEg4KBnJlYXNvbhgCIAEoCSI9CglSZW5kaXRpb24SDgoGaGVpZ2h0GAEgASgNEg0KBXdpZHRoGAIgASgNEhEKCWJhbmR3aWR0aBgDIAEoDSKLAQoKVmlkZW9UaXRsZRIMCgRuYW1lGAEgASgJEhMKC2R1cmF0aW9uX21zGAIgASgNEioKCnJlbmRpdGlvbnMYAyADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SDQoFc3RhdGUYBCABKAkSEAoIcHJvZ3Jlc3MYBSABKA0SDQoFZXJyb3IYBiABKAkiNAoJVmlkZW9MaXN0EicKBnRpdGxlcxgBIAMoCzIXLnNlYWxjYXN0LnYxLlZpZGVvVGl0bGUisgEKC1N0cmVhbVN0YXJ0EhEKCXN0cmVhbV9pZBgBIAEoDRINCgV0aXRsZRgCIAEoCRITCgtkdXJhdGlvbl9tcxgDIAEoDRISCgpzZWdtZW50X21zGAQgASgNEhUKDXNlZ21lbnRfY291bnQYBSABKA0SKgoKcmVuZGl0aW9ucxgGIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhIVCg1zdGFydF9zZWdtZW50GAcgASgNIsEBCgxTZWdtZW50Q2h1bmsSEQoJc3RyZWFtX2lkGAEgASgNEg0KBWluZGV4GAIgASgNEg4KBmhlaWdodBgDIAEoDRIQCghzdGFydF9tcxgEIAEoDRITCgtkdXJhdGlvbl9tcxgFIAEoDRIOCgZvZmZzZXQYBiABKA0SDQoFdG90YWwYByABKA0SDAoEZGF0YRgIIAEoDBISCgpsYXN0X2NodW5rGAkgASgIEhcKD3NlZWtfZ2VuZXJhdGlvbhgKIAEoDSI9CglTdHJlYW1FbmQSEQoJc3RyZWFtX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCRINCgVlcnJvchgDIAEoCSJKCghIbHNUb2tlbhINCgV0aXRsZRgBIAEoCRINCgV0b2tlbhgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgEEgwKBHBhdGgYBCABKAliBnByb3RvMw");
 
 /**
  * @generated from message sealcast.v1.ClientFrame
@@ -551,6 +551,12 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
     case: "reconnect";
   } | {
     /**
+     * @generated from field: sealcast.v1.RosterUpdates roster_updates = 22;
+     */
+    value: RosterUpdates;
+    case: "rosterUpdates";
+  } | {
+    /**
      * @generated from field: sealcast.v1.VideoList video_list = 30;
      */
     value: VideoList;
@@ -882,6 +888,26 @@ export const RosterUpdate_EventSchema: GenEnum<RosterUpdate_Event> = /*@__PURE__
   enumDesc(file_sealcast, 23, 0);
 
 /**
+ * Roster changes batched: the server collects the changes of a short window (longer the more
+ * clients are online) and sends them in one frame, in the order they happened.
+ *
+ * @generated from message sealcast.v1.RosterUpdates
+ */
+export type RosterUpdates = Message<"sealcast.v1.RosterUpdates"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.RosterUpdate updates = 1;
+   */
+  updates: RosterUpdate[];
+};
+
+/**
+ * Describes the message sealcast.v1.RosterUpdates.
+ * Use `create(RosterUpdatesSchema)` to create a new message.
+ */
+export const RosterUpdatesSchema: GenMessage<RosterUpdates> = /*@__PURE__*/
+  messageDesc(file_sealcast, 24);
+
+/**
  * @generated from message sealcast.v1.Roster
  */
 export type Roster = Message<"sealcast.v1.Roster"> & {
@@ -896,7 +922,7 @@ export type Roster = Message<"sealcast.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_sealcast, 24);
+  messageDesc(file_sealcast, 25);
 
 /**
  * @generated from message sealcast.v1.Pong
@@ -918,7 +944,7 @@ export type Pong = Message<"sealcast.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_sealcast, 25);
+  messageDesc(file_sealcast, 26);
 
 /**
  * @generated from message sealcast.v1.Pending
@@ -935,7 +961,7 @@ export type Pending = Message<"sealcast.v1.Pending"> & {
  * Use `create(PendingSchema)` to create a new message.
  */
 export const PendingSchema: GenMessage<Pending> = /*@__PURE__*/
-  messageDesc(file_sealcast, 26);
+  messageDesc(file_sealcast, 27);
 
 /**
  * @generated from message sealcast.v1.PendingItem
@@ -967,7 +993,7 @@ export type PendingItem = Message<"sealcast.v1.PendingItem"> & {
  * Use `create(PendingItemSchema)` to create a new message.
  */
 export const PendingItemSchema: GenMessage<PendingItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 27);
+  messageDesc(file_sealcast, 28);
 
 /**
  * The server is going away (shutdown): reconnect after the given delay.
@@ -991,7 +1017,7 @@ export type Reconnect = Message<"sealcast.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export const ReconnectSchema: GenMessage<Reconnect> = /*@__PURE__*/
-  messageDesc(file_sealcast, 28);
+  messageDesc(file_sealcast, 29);
 
 /**
  * @generated from message sealcast.v1.Rendition
@@ -1018,7 +1044,7 @@ export type Rendition = Message<"sealcast.v1.Rendition"> & {
  * Use `create(RenditionSchema)` to create a new message.
  */
 export const RenditionSchema: GenMessage<Rendition> = /*@__PURE__*/
-  messageDesc(file_sealcast, 29);
+  messageDesc(file_sealcast, 30);
 
 /**
  * @generated from message sealcast.v1.VideoTitle
@@ -1066,7 +1092,7 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
  * Use `create(VideoTitleSchema)` to create a new message.
  */
 export const VideoTitleSchema: GenMessage<VideoTitle> = /*@__PURE__*/
-  messageDesc(file_sealcast, 30);
+  messageDesc(file_sealcast, 31);
 
 /**
  * @generated from message sealcast.v1.VideoList
@@ -1083,7 +1109,7 @@ export type VideoList = Message<"sealcast.v1.VideoList"> & {
  * Use `create(VideoListSchema)` to create a new message.
  */
 export const VideoListSchema: GenMessage<VideoList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 31);
+  messageDesc(file_sealcast, 32);
 
 /**
  * @generated from message sealcast.v1.StreamStart
@@ -1130,7 +1156,7 @@ export type StreamStart = Message<"sealcast.v1.StreamStart"> & {
  * Use `create(StreamStartSchema)` to create a new message.
  */
 export const StreamStartSchema: GenMessage<StreamStart> = /*@__PURE__*/
-  messageDesc(file_sealcast, 32);
+  messageDesc(file_sealcast, 33);
 
 /**
  * Segments are MPEG-TS; a segment may be split into chunks so chat frames interleave.
@@ -1204,7 +1230,7 @@ export type SegmentChunk = Message<"sealcast.v1.SegmentChunk"> & {
  * Use `create(SegmentChunkSchema)` to create a new message.
  */
 export const SegmentChunkSchema: GenMessage<SegmentChunk> = /*@__PURE__*/
-  messageDesc(file_sealcast, 33);
+  messageDesc(file_sealcast, 34);
 
 /**
  * @generated from message sealcast.v1.StreamEnd
@@ -1233,7 +1259,7 @@ export type StreamEnd = Message<"sealcast.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_sealcast, 34);
+  messageDesc(file_sealcast, 35);
 
 /**
  * @generated from message sealcast.v1.HlsToken
@@ -1267,5 +1293,5 @@ export type HlsToken = Message<"sealcast.v1.HlsToken"> & {
  * Use `create(HlsTokenSchema)` to create a new message.
  */
 export const HlsTokenSchema: GenMessage<HlsToken> = /*@__PURE__*/
-  messageDesc(file_sealcast, 35);
+  messageDesc(file_sealcast, 36);
 
