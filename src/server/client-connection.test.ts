@@ -33,11 +33,12 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-test('large frames go out in fragments; every frame arrives whole and in order', async (t) => {
+test('large spread frames go out in fragments; every frame arrives whole and in order', async (t) => {
   const { conn, received, done } = await pair();
   t.after(done);
-  const frames = [randomBytes(10), randomBytes(200_000), randomBytes(20), randomBytes(FRAGMENT_BYTES + 1), randomBytes(FRAGMENT_BYTES), randomBytes(5)];
-  for (const f of frames) assert.equal(conn.sendEncoded(f), true);
+  const frames = [randomBytes(10), randomBytes(200_000), randomBytes(20), randomBytes(FRAGMENT_BYTES + 1), randomBytes(300_000), randomBytes(FRAGMENT_BYTES), randomBytes(5)];
+  const spread = [false, true, true, true, false, true, false];
+  frames.forEach((f, i) => assert.equal(conn.sendEncoded(f, spread[i]), true));
   assert.ok(conn.queuedBytes >= 200_000 - FRAGMENT_BYTES, 'the unsent rest counts as queued (flow control and the slow-consumer bound see it)');
   await until(() => received.length === frames.length);
   received.forEach((got, i) => assert.deepEqual(got, frames[i], `frame ${i}`));
@@ -49,7 +50,7 @@ test('close while a large frame is going out: it and what waited behind it are s
   t.after(done);
   const big = randomBytes(300_000);
   const last = randomBytes(12);
-  conn.sendEncoded(big);
+  conn.sendEncoded(big, true);
   conn.sendEncoded(last);
   conn.close(4000, 'bye');
   assert.equal(await closed, 4000);
@@ -62,7 +63,7 @@ test('a client that stops reading is still cut off at the bound, fragments inclu
   let slow = 0;
   const { conn, done } = await pair(100_000, () => slow++);
   t.after(done);
-  conn.sendEncoded(randomBytes(150_000));
+  conn.sendEncoded(randomBytes(150_000), true);
   assert.equal(conn.sendEncoded(randomBytes(10)), false, 'over the bound: refused');
   assert.equal(slow, 1);
   assert.equal(conn.closed, true);

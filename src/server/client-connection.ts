@@ -4,11 +4,12 @@ import { CLOSE_CODES, encodeServerFrame, WIRE_ERRORS, type ServerFrameInit, type
 import { TokenBucket } from './token-bucket.js';
 
 /**
- * Frames larger than this go out as WebSocket fragments, one per event-loop turn. A TLS socket
- * keeps native buffers as large as the largest write it was handed, for as long as it lives:
- * measured with node:tls, 443 KiB kept per connection after one 400 KB write, 62 KiB after the
- * same bytes in 16 KiB pieces over separate turns. Welcomes (every registered peer) and video
- * chunks are the large frames.
+ * Size of the WebSocket fragments a spread frame goes out in, one per event-loop turn. A TLS
+ * socket keeps native buffers as large as the largest write it was handed, for as long as it
+ * lives: measured with node:tls, 443 KiB kept per connection after one 400 KB write, 62 KiB
+ * after the same bytes in 16 KiB pieces over separate turns. Peer lists (Welcome, Roster) grow
+ * with the registry and are spread; video chunks (256 KiB at most) are not, since a turn per
+ * fragment held 400 real-time viewers back to 200 in bench media-serving.
  */
 export const FRAGMENT_BYTES = 32 * 1024;
 
@@ -24,7 +25,7 @@ export class ClientConnection {
   private chain: Promise<void> = Promise.resolve();
   private pendingFrames = 0;
   /** Frames waiting behind one that is going out in fragments, and their bytes (with its rest). */
-  private readonly behindFragments: Uint8Array[] = [];
+  private readonly behindFragments: { bytes: Uint8Array; spread: boolean }[] = [];
   private fragmentBytes = 0;
   private fragmenting: { bytes: Uint8Array; offset: number } | undefined;
   readonly messages: TokenBucket;
@@ -63,9 +64,10 @@ export class ClientConnection {
 
   /**
    * Sends a frame already encoded: a frame that goes to many connections (a roster change,
-   * a message to everyone) is encoded once, not once per recipient.
+   * a message to everyone) is encoded once, not once per recipient. `spread`: a large frame
+   * that is not urgent goes out in fragments over several turns (see FRAGMENT_BYTES).
    */
-  sendEncoded(bytes: Uint8Array): boolean {
+  sendEncoded(bytes: Uint8Array, spread = false): boolean {
     if (this.closed) return false;
     if (this.queuedBytes > this.maxQueuedBytes) {
       this.onSlowConsumer(this);
@@ -74,16 +76,16 @@ export class ClientConnection {
     }
     if (this.fragmenting) {
       // A message's fragments must not be interleaved with other messages: wait behind it.
-      this.behindFragments.push(bytes);
+      this.behindFragments.push({ bytes, spread });
       this.fragmentBytes += bytes.byteLength;
     } else {
-      this.write(bytes);
+      this.write(bytes, spread);
     }
     return true;
   }
 
-  private write(bytes: Uint8Array): void {
-    if (bytes.byteLength <= FRAGMENT_BYTES) {
+  private write(bytes: Uint8Array, spread: boolean): void {
+    if (!spread || bytes.byteLength <= FRAGMENT_BYTES) {
       this.ws.send(bytes);
       return;
     }
@@ -115,8 +117,8 @@ export class ClientConnection {
     this.fragmenting = undefined;
     while (!this.fragmenting && this.behindFragments.length > 0) {
       const next = this.behindFragments.shift()!;
-      this.fragmentBytes -= next.byteLength;
-      this.write(next);
+      this.fragmentBytes -= next.bytes.byteLength;
+      this.write(next.bytes, next.spread);
       if (all) this.writeFragment(true);
     }
   }
