@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { WebSocket } from 'ws';
 import { signLogin, type Identity } from '../../src/crypto/index.js';
 import { decodeServerFrame, encodeClientFrame, PROTOCOL_VERSION, ServerFrameSchema } from '../../src/protocol/index.js';
 
+const REQ_FIELD = ServerFrameSchema.field.req!.number;
 const WELCOME_FIELD = ServerFrameSchema.field.welcome!.number;
 
 /**
@@ -13,24 +15,17 @@ const WELCOME_FIELD = ServerFrameSchema.field.welcome!.number;
  * only its own). Everything else (the challenge, errors) is small and decoded in full.
  */
 function isWelcome(bytes: Uint8Array): boolean {
-  let i = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; i < bytes.length && shift < 35; shift += 7) {
-      const b = bytes[i++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
+  try {
+    const reader = new BinaryReader(bytes);
+    let [field, wireType] = reader.tag();
+    if (field === REQ_FIELD && wireType === WireType.Varint) {
+      reader.uint32();
+      [field, wireType] = reader.tag();
     }
-    return -1;
-  };
-  while (i < bytes.length) {
-    const tag = varint();
-    if (tag < 0) return false;
-    if (tag >>> 3 === WELCOME_FIELD && (tag & 7) === 2) return true;
-    if ((tag & 7) === 0) varint();
-    else return false; // req (field 1) is the only varint before the body
+    return field === WELCOME_FIELD && wireType === WireType.LengthDelimited;
+  } catch {
+    return false; // not a frame we can read: decoded in full, which reports it
   }
-  return false;
 }
 
 /**

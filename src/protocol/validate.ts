@@ -29,6 +29,11 @@ function checkId(field: string, id: Uint8Array): void {
  * Structural validation of a decoded client frame: every length, count and string
  * the server will act on is bounded here, so handlers can trust shapes (not meaning).
  */
+function checkRosterUpdate(field: string, u: { peer?: { name: string } }): void {
+  if (!u.peer) bad(`${field}: peer missing`);
+  checkString(`${field}.peer.name`, u.peer.name, LIMITS.maxNameChars);
+}
+
 export function validateClientFrame(f: ClientFrame): void {
   const b = f.body;
   switch (b.case) {
@@ -110,15 +115,11 @@ export function validateServerFrame(f: ServerFrame): void {
       checkBytes('peer_info.bundle', b.value.bundle, 1, LIMITS.maxBundleBytes);
       return;
     case 'rosterUpdate':
-      if (!b.value.peer) bad('roster_update: peer missing');
-      checkString('roster_update.peer.name', b.value.peer.name, LIMITS.maxNameChars);
+      checkRosterUpdate('roster_update', b.value);
       return;
     case 'rosterUpdates':
       if (b.value.updates.length === 0) bad('roster_updates: empty');
-      for (const u of b.value.updates) {
-        if (!u.peer) bad('roster_updates: peer missing');
-        checkString('roster_updates.peer.name', u.peer.name, LIMITS.maxNameChars);
-      }
+      for (const u of b.value.updates) checkRosterUpdate('roster_updates', u);
       return;
     case 'segmentChunk':
       if (b.value.offset + b.value.data.byteLength > b.value.total) bad('segment_chunk: data beyond total');

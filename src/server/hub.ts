@@ -4,7 +4,6 @@ import type { RawData, WebSocket } from 'ws';
 import {
   CLOSE_CODES,
   decodeClientFrame,
-  encodeServerFrame,
   isProtocolError,
   LIMITS,
   PROTOCOL_VERSION,

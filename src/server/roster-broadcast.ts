@@ -46,8 +46,7 @@ export class RosterBroadcast {
 
   /** Sends what is pending now: before a message is routed, so news of its sender comes first. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer();
     if (this.pending.length === 0) return;
     const changes = this.pending;
     this.pending = [];
@@ -63,9 +62,13 @@ export class RosterBroadcast {
 
   /** Shutdown: nothing more goes out. */
   stop(): void {
+    this.cancelTimer();
+    this.pending = [];
+  }
+
+  private cancelTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.pending = [];
   }
 
   get size(): number {

@@ -92,31 +92,32 @@ export class SqliteIdentityStore implements IdentityStore {
   // Writes from this connection do not change data_version: the copy is updated with them.
   put(name: string, bundle: Uint8Array, fingerprint: Uint8Array, now: number): void {
     this.putStmt.run({ name, bundle: Buffer.from(bundle), fingerprint: Buffer.from(fingerprint), now });
-    const cache = this.cache;
-    if (!cache) return;
-    const before = cache.byName.get(name);
-    const record: IdentityRecord = {
+    const before = this.cache?.byName.get(name);
+    this.keep(name, {
       name, bundle: Uint8Array.from(bundle), fingerprint: Uint8Array.from(fingerprint), createdAt: before?.createdAt ?? now, updatedAt: now, reset: false,
-    };
-    cache.byName.set(name, record);
-    replaceSorted(cache.sorted, name, record);
+    });
   }
 
   markReset(name: string, now: number): boolean {
     const changed = this.resetStmt.run(now, name).changes > 0;
     const before = this.cache?.byName.get(name);
-    if (changed && before) {
-      const record = { ...before, reset: true, updatedAt: now };
-      this.cache!.byName.set(name, record);
-      replaceSorted(this.cache!.sorted, name, record);
-    }
+    if (changed && before) this.keep(name, { ...before, reset: true, updatedAt: now });
     return changed;
   }
 
   remove(name: string): boolean {
     const changed = this.removeStmt.run(name).changes > 0;
-    if (changed && this.cache?.byName.delete(name)) replaceSorted(this.cache.sorted, name, undefined);
+    if (changed) this.keep(name, undefined);
     return changed;
+  }
+
+  /** Puts this connection's own write into the in-memory copy (if one is held): `undefined` removes the name. */
+  private keep(name: string, record: IdentityRecord | undefined): void {
+    const cache = this.cache;
+    if (!cache) return;
+    if (record) cache.byName.set(name, record);
+    else cache.byName.delete(name);
+    replaceSorted(cache.sorted, name, record);
   }
 }
 
