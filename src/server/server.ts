@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../protocol/index.js';
-import { openDatabase, SqliteIdentityStore, SqliteMailboxStore, type SqliteDatabase } from '../store/index.js';
+import { openDatabase, SqliteIdentityStore, SqliteMailboxStore, WalCheckpointer, type SqliteDatabase } from '../store/index.js';
 import { handleHttp } from './http-routes.js';
 import { Hub } from './hub.js';
 import { createLogger, type Logger } from './logger.js';
@@ -42,7 +42,11 @@ export async function startServer(
   const config = defaultConfig(partial);
   const log = createLogger(config);
   const tls = await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey);
-  const db: SqliteDatabase = openDatabase(join(config.dataDir, 'sealcast.db'));
+  const dbPath = join(config.dataDir, 'sealcast.db');
+  const db: SqliteDatabase = openDatabase(dbPath);
+  const checkpointer = new WalCheckpointer(db, dbPath, {
+    onFallback: (reason) => log.warn({ reason }, 'database checkpoints are back on the server thread'),
+  });
   const metrics = new Metrics();
   const identities = new SqliteIdentityStore(db);
   const mailbox = new WriteBehindMailbox(new SqliteMailboxStore(db), {
@@ -55,6 +59,7 @@ export async function startServer(
   try {
     video = options.video ? await options.video({ config, log, metrics }) : undefined;
   } catch (e) {
+    await checkpointer.stop();
     db.close();
     throw e;
   }
@@ -125,6 +130,7 @@ export async function startServer(
       wss.close();
       https.closeAllConnections();
       mailbox.flush();
+      await checkpointer.stop();
       db.close();
       log.info('stopped');
       log.flush?.();

@@ -3,3 +3,4 @@ export * from './database.js';
 export * from './identity-store.js';
 export * from './mailbox-store.js';
 export * from './store-error.js';
+export * from './wal-checkpointer.js';
