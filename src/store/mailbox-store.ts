@@ -98,6 +98,15 @@ export class SqliteMailboxStore implements MailboxStore {
   private readonly storeTx;
   private readonly ackTx;
   private readonly commitTx;
+  private readonly countBySender;
+  /**
+   * Messages held per sender, kept beside the table: most senders have nothing stored (their
+   * recipients were online and acknowledged before the write), and for them the duplicate
+   * check needs no query. It was the largest single cost left per message in bench relay.
+   */
+  private heldBySender = new Map<string, number>();
+  /** The counts could not be read: every check asks the table. */
+  private countsUnknown = false;
 
   constructor(db: SqliteDatabase) {
     this.findMessage = db.prepare<[string, Buffer], { mid: number }>('SELECT mid FROM messages WHERE sender = ? AND id = ?');
@@ -130,31 +139,64 @@ export class SqliteMailboxStore implements MailboxStore {
       'SELECT recipient, SUM(bytes) AS total FROM deliveries GROUP BY recipient',
     );
 
+    this.countBySender = db.prepare<[], { sender: string; n: number }>('SELECT sender, COUNT(*) AS n FROM messages GROUP BY sender');
+    this.recountSenders();
+
     const insert = (input: StoreMessageInput): boolean => {
       const id = Buffer.from(input.id);
-      if (this.findMessage.get(input.sender, id)) return false;
+      if (this.has(input.sender, id)) return false;
       const envelope = Buffer.from(input.envelope);
       const mid = this.insertMessage.run(
         input.sender, id, input.toAll ? 1 : 0, envelope, input.now, input.now + input.ttlMs,
       ).lastInsertRowid;
       for (const r of input.recipients) this.insertDelivery.run(mid, r, envelope.byteLength);
+      this.countHeld(input.sender, 1);
       return true;
     };
     const remove = (d: DeliveryRef): void => {
       this.deleteDelivery.run(d.seq);
-      this.deleteOrphan.run(d.mid, d.mid);
+      if (this.deleteOrphan.run(d.mid, d.mid).changes > 0) this.countHeld(d.sender, -1);
     };
-    this.storeTx = db.transaction((input: StoreMessageInput): { duplicate: boolean } => ({ duplicate: !insert(input) }));
-    this.commitTx = db.transaction((batch: MailboxBatch): void => {
+    // A transaction that fails is rolled back, and the counts with it (they are read again).
+    const guarded = <A extends unknown[], R>(fn: (...args: A) => R) => {
+      const tx = db.transaction(fn);
+      return (...args: A): R => {
+        try {
+          return tx(...args);
+        } catch (e) {
+          this.recountSenders();
+          throw e;
+        }
+      };
+    };
+    this.storeTx = guarded((input: StoreMessageInput): { duplicate: boolean } => ({ duplicate: !insert(input) }));
+    this.commitTx = guarded((batch: MailboxBatch): void => {
       for (const input of batch.stores) insert(input);
       for (const d of batch.acks) remove(d);
     });
-    this.ackTx = db.transaction((recipient: string, id: Uint8Array): { sender: string } | undefined => {
+    this.ackTx = guarded((recipient: string, id: Uint8Array): { sender: string } | undefined => {
       const row = this.findDeliveryStmt.get(recipient, Buffer.from(id));
       if (!row) return undefined;
       remove(row);
       return { sender: row.sender };
     });
+  }
+
+  private recountSenders(): void {
+    try {
+      this.heldBySender = new Map(this.countBySender.all().map((r) => [r.sender, r.n]));
+    } catch {
+      this.heldBySender = new Map();
+      this.countsUnknown = true;
+      return;
+    }
+    this.countsUnknown = false;
+  }
+
+  private countHeld(sender: string, delta: number): void {
+    const n = (this.heldBySender.get(sender) ?? 0) + delta;
+    if (n > 0) this.heldBySender.set(sender, n);
+    else this.heldBySender.delete(sender);
   }
 
   store(input: StoreMessageInput): { duplicate: boolean } {
@@ -178,6 +220,7 @@ export class SqliteMailboxStore implements MailboxStore {
   }
 
   has(sender: string, id: Uint8Array): boolean {
+    if (!this.countsUnknown && !this.heldBySender.has(sender)) return false;
     return this.findMessage.get(sender, Buffer.from(id)) !== undefined;
   }
 
@@ -207,7 +250,9 @@ export class SqliteMailboxStore implements MailboxStore {
   }
 
   expire(now: number): number {
-    return this.deleteExpired.run(now).changes;
+    const n = this.deleteExpired.run(now).changes;
+    if (n > 0) this.recountSenders();
+    return n;
   }
 
   counts(): { messages: number; deliveries: number } {

@@ -90,6 +90,51 @@ test('mailbox: stored once per message, delivered in order, deleted on ack, dupl
   db.close();
 });
 
+test('mailbox: the duplicate check, which skips the query for senders with nothing held, agrees with the table', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'db.sqlite');
+  const db = openDatabase(path);
+  const box = new SqliteMailboxStore(db);
+  const env = new Uint8Array(50);
+  const id = (n: number) => new Uint8Array(16).fill(n);
+  const msg = (sender: string, n: number, recipients: string[], now = 10) =>
+    ({ sender, id: id(n), toAll: false, envelope: env, recipients, now, ttlMs: 1000 });
+  const fresh = () => new SqliteMailboxStore(db);
+  const agree = (what: string) => {
+    const other = fresh();
+    for (const sender of ['alice', 'bob', 'carol']) {
+      for (let n = 1; n <= 6; n++) assert.equal(box.has(sender, id(n)), other.has(sender, id(n)), `${what}: ${sender} #${n}`);
+    }
+  };
+  box.store(msg('alice', 1, ['bob', 'carol']));
+  box.commit({ stores: [msg('alice', 2, ['bob']), msg('bob', 3, ['alice']), msg('alice', 1, ['bob'])], acks: [] });
+  assert.equal(box.has('alice', id(1)), true);
+  assert.equal(box.has('bob', id(3)), true);
+  assert.equal(box.has('carol', id(1)), false);
+  agree('after stores');
+  box.ack('bob', id(1));
+  assert.equal(box.has('alice', id(1)), true, 'carol still holds it');
+  box.ack('carol', id(1));
+  assert.equal(box.has('alice', id(1)), false, 'gone with its last copy');
+  const ref = box.findDelivery('alice', id(3))!;
+  box.commit({ stores: [msg('carol', 4, ['alice'], 5000)], acks: [ref] });
+  assert.equal(box.has('bob', id(3)), false);
+  assert.equal(box.has('carol', id(4)), true);
+  agree('after acks');
+  assert.equal(box.expire(1500), 1, 'alice #2 expires; carol #4 does not');
+  assert.equal(box.has('alice', id(2)), false);
+  agree('after expiry');
+  // A failing transaction leaves the counts as the table is.
+  assert.throws(() => box.commit({ stores: [msg('bob', 5, ['alice']), { ...msg('bob', 6, ['alice']), envelope: undefined as unknown as Uint8Array }], acks: [] }));
+  assert.equal(box.has('bob', id(5)), false, 'rolled back');
+  agree('after a failed commit');
+  db.close();
+  const again = openDatabase(path);
+  assert.equal(new SqliteMailboxStore(again).has('carol', id(4)), true, 'counts are read back on open');
+  again.close();
+});
+
 test('a truncated or corrupted database is refused with CORRUPT_DATABASE, file left untouched', (t) => {
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
