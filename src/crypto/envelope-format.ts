@@ -102,11 +102,13 @@ function entrySuite(r: Reader): SuiteName {
 }
 
 /**
- * Parses an envelope with bounds checks everywhere: magic, suite, flags, lengths of every
+ * Checks an envelope with bounds checks everywhere: magic, suite, flags, lengths of every
  * field (wrapped keys and signature by suite), recipient count and distinct names, body
  * size, no trailing bytes. Malformed input is BAD_ENVELOPE; nothing else is thrown.
+ * The header is copied out; the other parts are views into `bytes`, so the server, which
+ * reads only the header of every message it routes, copies no ciphertext.
  */
-export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+function scanEnvelope(bytes: Uint8Array): ParsedEnvelope {
   if (!(bytes instanceof Uint8Array)) throw new CryptoError('BAD_ENVELOPE', 'envelope: expected Uint8Array');
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) {
     throw new CryptoError('BAD_ENVELOPE', `envelope larger than ${MAX_ENVELOPE_BYTES} bytes, got length=${bytes.byteLength}`);
@@ -135,16 +137,16 @@ export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
     const name = r.name8('recipient name');
     if (names.has(name)) throw new CryptoError('BAD_ENVELOPE', 'recipient listed twice');
     names.add(name);
-    const fingerprint = copyBytes(r.bytes(32, 'recipient fingerprint'));
+    const fingerprint = r.bytes(32, 'recipient fingerprint');
     const eSuite = entrySuite(r);
     const wrappedKey = r.vec16('wrapped key');
     const want = wrappedKeyBytes(eSuite, suite);
     if (wrappedKey.byteLength !== want) {
       throw new CryptoError('BAD_ENVELOPE', `expected a ${want}-byte wrapped key, got length=${wrappedKey.byteLength}`);
     }
-    entries.push({ name, fingerprint, suite: eSuite, wrappedKey: copyBytes(wrappedKey) });
+    entries.push({ name, fingerprint, suite: eSuite, wrappedKey });
   }
-  const nonce = copyBytes(r.bytes(GCM_NONCE_BYTES, 'nonce'));
+  const nonce = r.bytes(GCM_NONCE_BYTES, 'nonce');
   const body = r.vec32('body', MAX_PLAINTEXT + GCM_TAG_BYTES);
   if (body.byteLength < GCM_TAG_BYTES) throw new CryptoError('BAD_ENVELOPE', `body shorter than the ${GCM_TAG_BYTES}-byte tag`);
   const signedEnd = r.offset;
@@ -160,9 +162,22 @@ export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
     },
     entries,
     nonce,
-    body: copyBytes(body),
-    signature: copyBytes(signature),
-    signed: copyBytes(bytes.subarray(0, signedEnd)),
+    body,
+    signature,
+    signed: bytes.subarray(0, signedEnd),
+  };
+}
+
+/** Parses an envelope (see scanEnvelope); every part is a copy that does not alias `bytes`. */
+export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+  const e = scanEnvelope(bytes);
+  return {
+    header: e.header,
+    entries: e.entries.map((x) => ({ ...x, fingerprint: copyBytes(x.fingerprint), wrappedKey: copyBytes(x.wrappedKey) })),
+    nonce: copyBytes(e.nonce),
+    body: copyBytes(e.body),
+    signature: copyBytes(e.signature),
+    signed: copyBytes(e.signed),
   };
 }
 
@@ -172,5 +187,5 @@ export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
  * is authenticated until openEnvelope has verified the signature.
  */
 export function readEnvelopeHeader(bytes: Uint8Array): EnvelopeHeader {
-  return parseEnvelope(bytes).header;
+  return scanEnvelope(bytes).header;
 }
