@@ -1,7 +1,9 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { PublicBundle } from '../crypto/verify.js';
 import { CLOSE_CODES, encodeServerFrame, WIRE_ERRORS, type ServerFrameInit, type WireErrorName } from '../protocol/index.js';
 import { TokenBucket } from './token-bucket.js';
+import { holdUntilTurnEnds } from './turn-writes.js';
 
 /**
  * Size of the WebSocket fragments a spread frame goes out in, one per event-loop turn. A TLS
@@ -12,6 +14,14 @@ import { TokenBucket } from './token-bucket.js';
  * fragment held 400 real-time viewers back to 200 in bench media-serving.
  */
 export const FRAGMENT_BYTES = 32 * 1024;
+
+/**
+ * How a frame goes out. `now`: written at once, on its own (video chunks, whose pacing is their
+ * own). `turn`: held with the other frames of this event-loop turn and written with them in one
+ * TLS write at the end of it (small messaging frames; see turn-writes.ts). `spread`: a large
+ * frame that is not urgent, in fragments over several turns (see FRAGMENT_BYTES).
+ */
+export type SendMode = 'now' | 'turn' | 'spread';
 
 /** One client's WebSocket and what the server knows of it. */
 export class ClientConnection {
@@ -25,7 +35,7 @@ export class ClientConnection {
   private chain: Promise<void> = Promise.resolve();
   private pendingFrames = 0;
   /** Frames waiting behind one that is going out in fragments, and their bytes (with its rest). */
-  private readonly behindFragments: { bytes: Uint8Array; spread: boolean }[] = [];
+  private readonly behindFragments: { bytes: Uint8Array; mode: SendMode }[] = [];
   private fragmentBytes = 0;
   private fragmenting: { bytes: Uint8Array; offset: number } | undefined;
   readonly messages: TokenBucket;
@@ -34,6 +44,8 @@ export class ClientConnection {
 
   constructor(
     readonly ws: WebSocket,
+    /** The TLS socket under `ws`, to hold a turn's writes together. */
+    private readonly socket: Duplex,
     readonly address: string,
     readonly nonce: Uint8Array,
     private readonly maxQueuedBytes: number,
@@ -57,17 +69,16 @@ export class ClientConnection {
    * Sends one frame. A client whose queue passes the bound is cut off (4010) rather
    * than letting the server buffer for it without limit; returns false when not sent.
    */
-  send(frame: ServerFrameInit): boolean {
+  send(frame: ServerFrameInit, mode: SendMode = 'now'): boolean {
     if (this.closed) return false;
-    return this.sendEncoded(encodeServerFrame(frame));
+    return this.sendEncoded(encodeServerFrame(frame), mode);
   }
 
   /**
    * Sends a frame already encoded: a frame that goes to many connections (a roster change,
-   * a message to everyone) is encoded once, not once per recipient. `spread`: a large frame
-   * that is not urgent goes out in fragments over several turns (see FRAGMENT_BYTES).
+   * a message to everyone) is encoded once, not once per recipient.
    */
-  sendEncoded(bytes: Uint8Array, spread = false): boolean {
+  sendEncoded(bytes: Uint8Array, mode: SendMode = 'now'): boolean {
     if (this.closed) return false;
     if (this.queuedBytes > this.maxQueuedBytes) {
       this.onSlowConsumer(this);
@@ -76,16 +87,17 @@ export class ClientConnection {
     }
     if (this.fragmenting) {
       // A message's fragments must not be interleaved with other messages: wait behind it.
-      this.behindFragments.push({ bytes, spread });
+      this.behindFragments.push({ bytes, mode });
       this.fragmentBytes += bytes.byteLength;
     } else {
-      this.write(bytes, spread);
+      this.write(bytes, mode);
     }
     return true;
   }
 
-  private write(bytes: Uint8Array, spread: boolean): void {
-    if (!spread || bytes.byteLength <= FRAGMENT_BYTES) {
+  private write(bytes: Uint8Array, mode: SendMode): void {
+    if (mode === 'turn') holdUntilTurnEnds(this.socket);
+    if (mode !== 'spread' || bytes.byteLength <= FRAGMENT_BYTES) {
       this.ws.send(bytes);
       return;
     }
@@ -118,7 +130,7 @@ export class ClientConnection {
     while (!this.fragmenting && this.behindFragments.length > 0) {
       const next = this.behindFragments.shift()!;
       this.fragmentBytes -= next.bytes.byteLength;
-      this.write(next.bytes, next.spread);
+      this.write(next.bytes, next.mode);
       if (all) this.writeFragment(true);
     }
   }

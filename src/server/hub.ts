@@ -68,6 +68,7 @@ export class Hub {
     this.perAddress.set(address, count);
     const conn = new ClientConnection(
       ws,
+      req.socket,
       address,
       new Uint8Array(randomBytes(LIMITS.challengeBytes)),
       this.config.limits.maxQueuedBytes,

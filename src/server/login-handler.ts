@@ -82,7 +82,7 @@ export async function handleLogin(hub: Hub, conn: ClientConnection, req: number,
   hub.metrics.inc('logins_total');
   hub.log.info({ user: name, address: conn.address }, 'logged in');
 
-  conn.sendEncoded(encodeWelcomeFrame(req, name, hub.listedPeers(), BigInt(Date.now()), keyChanged), true);
+  conn.sendEncoded(encodeWelcomeFrame(req, name, hub.listedPeers(), BigInt(Date.now()), keyChanged), 'spread');
   hub.broadcastRoster(event, hub.peerInfo(name));
   // Synchronous read and send: no live message can slip between backlog and presence.
   deliverBacklog(hub, conn);

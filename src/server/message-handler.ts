@@ -1,7 +1,8 @@
 import { isCryptoError, readEnvelopeHeader } from '../crypto/verify.js';
-import { canonicalName, encodeServerFrame, type Ack, type Send } from '../protocol/index.js';
+import { canonicalName, type Ack, type Send } from '../protocol/index.js';
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
+import { encodeAcceptedFrame, encodeDeliveredFrame, encodeDeliverFrame } from './message-frames.js';
 import { ServerError } from './server-error.js';
 
 /** Stored messages sent to a client per login before it must ack some. */
@@ -60,11 +61,8 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
       conn.sendError(req, 'INTERNAL', 'the server could not store the message; send it again', send.id);
       return;
     }
-    conn.send({
-      req,
-      body: { case: 'accepted', value: { id: send.id, deliveredNow, stored: recipients.length - deliveredNow } },
-    });
-    for (const by of settled.ackedBy) conn.send({ body: { case: 'delivered', value: { id: send.id, by } } });
+    conn.sendEncoded(encodeAcceptedFrame(req, send.id, deliveredNow, recipients.length - deliveredNow), 'turn');
+    for (const by of settled.ackedBy) conn.sendEncoded(encodeDeliveredFrame(send.id, by), 'turn');
   });
   if (duplicate) return;
   hub.metrics.inc('messages_routed_total');
@@ -73,11 +71,9 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
   // new key) before the sender's message.
   hub.roster.flush();
   // The same Deliver frame goes to every recipient: encode it once.
-  const frame = encodeServerFrame({
-    body: { case: 'deliver', value: { id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: BigInt(now) } },
-  });
+  const frame = encodeDeliverFrame({ id: send.id, from: sender, toAll: send.toAll, envelope: send.envelope, serverTs: now });
   for (const r of recipients) {
-    if (hub.presence.get(r)?.sendEncoded(frame)) deliveredNow++;
+    if (hub.presence.get(r)?.sendEncoded(frame, 'turn')) deliveredNow++;
   }
   hub.metrics.inc('messages_delivered_total', deliveredNow);
 }
@@ -88,7 +84,7 @@ export function handleAck(hub: Hub, conn: ClientConnection, _req: number, ack: A
   if (!removed) return;
   hub.metrics.inc('messages_acked_total');
   if (removed.inSettle) return;
-  hub.presence.get(removed.sender)?.send({ body: { case: 'delivered', value: { id: ack.id, by: conn.name! } } });
+  hub.presence.get(removed.sender)?.sendEncoded(encodeDeliveredFrame(ack.id, conn.name!), 'turn');
 }
 
 /** The sender's messages that the server still holds, per recipient. */
@@ -106,9 +102,7 @@ export function handlePending(hub: Hub, conn: ClientConnection, req: number): vo
 export function deliverBacklog(hub: Hub, conn: ClientConnection): void {
   const items = hub.mailbox.forRecipient(conn.name!, 0, BACKLOG_PAGE);
   for (const m of items) {
-    const sent = conn.send({
-      body: { case: 'deliver', value: { id: m.id, from: m.sender, toAll: m.toAll, envelope: m.envelope, serverTs: BigInt(m.storedAt) } },
-    });
+    const sent = conn.sendEncoded(encodeDeliverFrame({ id: m.id, from: m.sender, toAll: m.toAll, envelope: m.envelope, serverTs: m.storedAt }), 'turn');
     if (!sent) return;
     hub.metrics.inc('messages_delivered_total');
   }

@@ -8,7 +8,7 @@ export interface RosterChange {
 
 /** Whoever gets roster changes: a logged-in connection. */
 export interface RosterRecipient {
-  sendEncoded(bytes: Uint8Array, spread?: boolean): boolean;
+  sendEncoded(bytes: Uint8Array, mode?: 'spread'): boolean;
 }
 
 // One frame stays far below the clients' 2 MiB frame limit even with RSA bundles (about 1 KiB each).
@@ -56,7 +56,7 @@ export class RosterBroadcast {
       frames.push(encodeServerFrame({ body: { case: 'rosterUpdates', value: { updates } } }));
     }
     for (const recipient of this.recipients()) {
-      for (const frame of frames) if (!recipient.sendEncoded(frame, true)) break;
+      for (const frame of frames) if (!recipient.sendEncoded(frame, 'spread')) break;
     }
   }
 

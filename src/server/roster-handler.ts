@@ -19,7 +19,7 @@ export function handlePeerRequest(hub: Hub, conn: ClientConnection, req: number,
 }
 
 export function handleRosterRequest(hub: Hub, conn: ClientConnection, req: number): void {
-  conn.sendEncoded(encodeRosterFrame(req, hub.listedPeers()), true);
+  conn.sendEncoded(encodeRosterFrame(req, hub.listedPeers()), 'spread');
 }
 
 /**
