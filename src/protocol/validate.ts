@@ -25,15 +25,15 @@ function checkId(field: string, id: Uint8Array): void {
   checkBytes(field, id, LIMITS.idBytes, LIMITS.idBytes);
 }
 
-/**
- * Structural validation of a decoded client frame: every length, count and string
- * the server will act on is bounded here, so handlers can trust shapes (not meaning).
- */
 function checkRosterUpdate(field: string, u: { peer?: { name: string } }): void {
   if (!u.peer) bad(`${field}: peer missing`);
   checkString(`${field}.peer.name`, u.peer.name, LIMITS.maxNameChars);
 }
 
+/**
+ * Structural validation of a decoded client frame: every length, count and string
+ * the server will act on is bounded here, so handlers can trust shapes (not meaning).
+ */
 export function validateClientFrame(f: ClientFrame): void {
   const b = f.body;
   switch (b.case) {

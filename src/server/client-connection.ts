@@ -69,9 +69,9 @@ export class ClientConnection {
    * Sends one frame. A client whose queue passes the bound is cut off (4010) rather
    * than letting the server buffer for it without limit; returns false when not sent.
    */
-  send(frame: ServerFrameInit, mode: SendMode = 'now'): boolean {
+  send(frame: ServerFrameInit): boolean {
     if (this.closed) return false;
-    return this.sendEncoded(encodeServerFrame(frame), mode);
+    return this.sendEncoded(encodeServerFrame(frame));
   }
 
   /**

@@ -11,14 +11,20 @@ export type Settled =
 interface Pending {
   input: StoreMessageInput;
   key: string;
+  /** The id in hex: the key of `byId`. */
+  hex: string;
   /** Recipients that have not acknowledged yet. */
   waiting: Set<string>;
   ackedBy: string[];
   onSettled: ((s: Settled) => void)[];
 }
 
-function idKey(sender: string, id: Uint8Array): string {
-  return `${sender}\u0000${Buffer.from(id).toString('hex')}`;
+function idHex(id: Uint8Array): string {
+  return Buffer.from(id).toString('hex');
+}
+
+function idKey(sender: string, hex: string): string {
+  return `${sender}\u0000${hex}`;
 }
 
 export interface WriteBehindOptions {
@@ -71,7 +77,8 @@ export class WriteBehindMailbox {
    * (a resend) is not stored again: `onSettled` runs when the first copy is safe.
    */
   submit(input: StoreMessageInput, onSettled: (s: Settled) => void): { duplicate: boolean } {
-    const key = idKey(input.sender, input.id);
+    const hex = idHex(input.id);
+    const key = idKey(input.sender, hex);
     const queued = this.queue.get(key);
     if (queued) {
       queued.onSettled.push(onSettled);
@@ -84,9 +91,8 @@ export class WriteBehindMailbox {
       onSettled({ ok: true, ackedBy: [] });
       return { duplicate: true };
     }
-    const p: Pending = { input, key, waiting: new Set(input.recipients), ackedBy: [], onSettled: [onSettled] };
+    const p: Pending = { input, key, hex, waiting: new Set(input.recipients), ackedBy: [], onSettled: [onSettled] };
     this.queue.set(key, p);
-    const hex = Buffer.from(input.id).toString('hex');
     const same = this.byId.get(hex);
     if (same) same.push(p);
     else this.byId.set(hex, [p]);
@@ -104,7 +110,7 @@ export class WriteBehindMailbox {
    * and learns of this ack through `ackedBy` when it is.
    */
   ack(recipient: string, id: Uint8Array): { sender: string; inSettle: boolean } | undefined {
-    const hex = Buffer.from(id).toString('hex');
+    const hex = idHex(id);
     const p = this.byId.get(hex)?.find((q) => q.waiting.has(recipient));
     if (p) {
       p.waiting.delete(recipient);
@@ -117,7 +123,7 @@ export class WriteBehindMailbox {
     const stored = this.store.findDelivery(recipient, id);
     if (!stored || this.acks.some((a) => a.seq === stored.seq)) return undefined;
     this.acks.push(stored);
-    this.ackedKeys.add(idKey(stored.sender, id));
+    this.ackedKeys.add(idKey(stored.sender, hex));
     this.addBytes(recipient, -stored.bytes);
     this.schedule();
     return { sender: stored.sender, inSettle: false };
@@ -181,10 +187,9 @@ export class WriteBehindMailbox {
   private settle(p: Pending, result: Settled): void {
     this.queue.delete(p.key);
     this.queuedBytes -= p.input.envelope.byteLength;
-    const hex = Buffer.from(p.input.id).toString('hex');
-    const same = this.byId.get(hex);
+    const same = this.byId.get(p.hex);
     if (same && same.length > 1) same.splice(same.indexOf(p), 1);
-    else this.byId.delete(hex);
+    else this.byId.delete(p.hex);
     for (const cb of p.onSettled) cb(result);
   }
 
