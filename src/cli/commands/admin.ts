@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalName } from '../../protocol/index.js';
-import { openDatabase, SqliteIdentityStore } from '../../store/index.js';
+import { openDatabase, SqliteAccountStore } from '../../store/index.js';
 
 export const ADMIN_HELP = `Usage: sealcast admin COMMAND [--data DIR]
 
@@ -9,7 +9,7 @@ Operator commands on the server's data directory (SEALCAST_DATA, default ./data)
 They work while the server runs (SQLite WAL).
 
 Commands:
-  list                 registered names with their key fingerprints
+  list                 registered names with their key fingerprints and devices
   reset-name NAME      a user lost their key: the next key that logs in as NAME takes it,
                        and every client that knew the old key is warned of the change
 `;
@@ -35,11 +35,13 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = resolve(parsed.values.data ?? process.env.SEALCAST_DATA ?? './data');
   const db = openDatabase(join(dataDir, 'sealcast.db'));
   try {
-    const identities = new SqliteIdentityStore(db);
+    const identities = new SqliteAccountStore(db);
     if (command === 'list') {
       for (const r of identities.list()) {
         const fp = Buffer.from(r.fingerprint).toString('hex').slice(0, 32);
-        process.stdout.write(`${r.name.padEnd(32)} ${fp}${r.reset ? '  (reset: waiting for a new key)' : ''}\n`);
+        const devices = r.devices.length === 1 ? '1 device' : `${r.devices.length} devices`;
+        const v = r.deviceList ? `v2, ${devices}` : 'v1';
+        process.stdout.write(`${r.name.padEnd(32)} ${fp}  ${v}${r.reset ? '  (reset: waiting for a new key)' : ''}\n`);
       }
       return 0;
     }
