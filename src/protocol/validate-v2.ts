@@ -222,6 +222,11 @@ export function validateServerFrameV2(b: ServerFrame['body']): boolean {
     case 'commitAccepted':
     case 'keyPackageStatus':
       return true;
+    case 'welcome':
+      if (b.value.everyone) conversation('welcome.everyone', b.value.everyone);
+      optionalBytes('welcome.device_list', b.value.deviceList, LIMITS.maxDeviceListBytes);
+      optionalBytes('welcome.device_id', b.value.deviceId, LIMITS.deviceIdBytes);
+      return true;
     default:
       return false;
   }

@@ -61,6 +61,8 @@ export interface AccountStore {
   /**
    * Stores a newer device list: devices it no longer names are deleted (with their queues and key
    * packages), new ones added. Returns the devices removed. The caller checked signature and version.
+   * An account's first list (a v1 identity moving to v2) also moves what is stored for its v1 device
+   * to its first v2 device, so nothing kept for the identity is lost.
    */
   setDeviceList(name: string, list: { bytes: Uint8Array; version: number; devices: { id: Uint8Array; key: Uint8Array; addedAt: number }[] }, now: number): DeviceRecord[];
   /** Adds the v1 device of an account (a v1 client logging in to an account made by v2). */
@@ -137,6 +139,7 @@ export class SqliteAccountStore implements AccountStore {
       insertDevice: db.prepare('INSERT OR IGNORE INTO devices (id, account, key, v1, added_at) VALUES (?, ?, ?, ?, ?)'),
       deleteDevice: db.prepare('DELETE FROM devices WHERE id = ?'),
       deleteDevicesOf: db.prepare('DELETE FROM devices WHERE account = ?'),
+      moveQueue: db.prepare('UPDATE queue SET device = ? WHERE device = ?'),
       rebind: db.prepare(
         `UPDATE accounts SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now, reset = 0,
            device_list = NULL, device_list_version = 0 WHERE name = @name`,
@@ -246,10 +249,13 @@ export class SqliteAccountStore implements AccountStore {
     const before = this.get(name)?.devices ?? [];
     const keep = new Set(list.devices.map((d) => Buffer.from(d.id).toString('hex')));
     const removed = before.filter((d) => !d.v1 && !keep.has(d.idHex));
+    const v1 = before.find((d) => d.v1);
+    const firstList = before.every((d) => d.v1);
     this.db.transaction(() => {
       this.s.setList.run(Buffer.from(list.bytes), list.version, now, name);
       for (const d of removed) this.s.deleteDevice.run(Buffer.from(d.id));
       for (const d of list.devices) this.s.insertDevice.run(Buffer.from(d.id), name, Buffer.from(d.key), 0, d.addedAt);
+      if (firstList && v1 && list.devices[0]) this.s.moveQueue.run(Buffer.from(list.devices[0].id), Buffer.from(v1.id));
     })();
     this.reload(name);
     return removed;

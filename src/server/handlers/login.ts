@@ -3,6 +3,7 @@ import { CLOSE_CODES, ServerFrameSchema, type Login } from '../../protocol/index
 import type { AccountRecord } from '../../store/index.js';
 import type { ClientConnection } from '../client-connection.js';
 import type { ServerContext } from '../context.js';
+import { conversationFrame } from '../conversations/conversation-view.js';
 import { QueueCursor } from '../mailbox/queue-cursor.js';
 import { encodeWelcomeFrame, type ListedPeer } from '../peer-list-frames.js';
 import { isServerError } from '../server-error.js';
@@ -38,6 +39,7 @@ export function v1Peers(ctx: ServerContext, self: string): ListedPeer[] {
 
 function welcomeV2(ctx: ServerContext, req: number, account: AccountRecord, session: Session, registered: boolean, keyChanged: boolean): Uint8Array {
   const status = ctx.keyPackages.status(session.device.id);
+  const everyone = ctx.conversations.everyone();
   return toBinary(ServerFrameSchema, create(ServerFrameSchema, {
     req,
     body: {
@@ -45,6 +47,7 @@ function welcomeV2(ctx: ServerContext, req: number, account: AccountRecord, sess
       value: {
         name: account.name, serverTime: BigInt(Date.now()), keyChanged, deviceId: session.device.id,
         deviceList: account.deviceList ?? new Uint8Array(), keyPackages: status.remaining, lastResort: status.lastResort, registered,
+        everyone: everyone ? conversationFrame(everyone, account.name) : undefined,
       },
     },
   }));
@@ -89,6 +92,8 @@ export async function handleLogin(ctx: ServerContext, conn: ClientConnection, re
   const replaced = ctx.router.attach(conn);
   if (replaced) replaced.close(CLOSE_CODES.REPLACED, 'this device logged in again elsewhere');
   closeRemovedDevices(ctx, auth.removedDevices);
+  // A v1 identity's first v2 device took over what was stored for it: the queues' byte counts moved.
+  if (auth.firstDeviceList) ctx.mailbox.recount();
   ctx.metrics.inc('logins_total');
   ctx.log.info({ user: account.name, protocol, receive: session.receive, address: conn.address }, 'logged in');
 

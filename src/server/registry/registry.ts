@@ -23,6 +23,8 @@ export interface Authenticated {
   removedDevices: DeviceRecord[];
   /** v2: the login carried a newer device list (peers must hear of it). */
   deviceListChanged: boolean;
+  /** v2: the account's first device list: its v1 device's stored mail moved to the new device. */
+  firstDeviceList: boolean;
 }
 
 export interface RegistryOptions {
@@ -163,11 +165,12 @@ export class Registry {
     }
     let removedDevices: DeviceRecord[] = [];
     const changed = effective !== held;
+    const firstDeviceList = changed && !record.deviceList;
     if (changed) removedDevices = this.accounts.setDeviceList(name, stored, ctx.now);
     this.accounts.touchLogin(name, ctx.now);
     const account = this.accounts.get(name)!;
     return this.result(account, account.devices.find((d) => d.idHex === hex(entry.id))!, bundle, 2, {
-      removedDevices, deviceListChanged: changed,
+      removedDevices, deviceListChanged: changed, firstDeviceList,
     });
   }
 
@@ -228,11 +231,12 @@ export class Registry {
 
   private result(
     account: AccountRecord, device: DeviceRecord, bundle: PublicBundle, protocol: 1 | 2,
-    flags: { registered?: boolean; keyChanged?: boolean; removedDevices?: DeviceRecord[]; deviceListChanged?: boolean },
+    flags: { registered?: boolean; keyChanged?: boolean; removedDevices?: DeviceRecord[]; deviceListChanged?: boolean; firstDeviceList?: boolean },
   ): Authenticated {
     return {
       account, device, bundle, protocol, registered: flags.registered ?? false, keyChanged: flags.keyChanged ?? false,
       removedDevices: flags.removedDevices ?? [], deviceListChanged: flags.deviceListChanged ?? false,
+      firstDeviceList: flags.firstDeviceList ?? false,
     };
   }
 }
