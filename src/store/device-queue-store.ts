@@ -70,8 +70,11 @@ export interface QueueBatch {
  */
 export interface DeviceQueueStore {
   commit(batch: QueueBatch): void;
-  /** The device's items after `afterSeq`, oldest first: at most `maxItems`, and about `maxBytes` (at least one). */
-  page(device: Uint8Array, afterSeq: number, maxBytes: number, maxItems: number): QueuedItem[];
+  /**
+   * The device's items after `afterSeq`, oldest first: at most `maxItems`, and at most `maxBytes`
+   * (but at least one). `more`: the queue goes on after the page.
+   */
+  page(device: Uint8Array, afterSeq: number, maxBytes: number, maxItems: number): { items: QueuedItem[]; more: boolean };
   /** The device's oldest stored item with this sender id (v1 acks name the id only). */
   findById(device: Uint8Array, id: Uint8Array): { seq: number; sender: string; bytes: number } | undefined;
   /** The sender and byte count of a stored item, if the device still holds it. */
@@ -232,11 +235,12 @@ export class SqliteDeviceQueueStore implements DeviceQueueStore {
     if (batch.stores.length > 0 || batch.acks.length > 0) this.commitTx(batch);
   }
 
-  page(device: Uint8Array, afterSeq: number, maxBytes: number, maxItems: number): QueuedItem[] {
+  page(device: Uint8Array, afterSeq: number, maxBytes: number, maxItems: number): { items: QueuedItem[]; more: boolean } {
     const out: QueuedItem[] = [];
     let bytes = 0;
-    for (const r of this.s.page.iterate(Buffer.from(device), afterSeq, maxItems)) {
-      if (out.length > 0 && bytes + r.bytes > maxBytes) break;
+    // One row more than asked tells whether the queue goes on.
+    for (const r of this.s.page.iterate(Buffer.from(device), afterSeq, maxItems + 1)) {
+      if (out.length >= maxItems || (out.length > 0 && bytes + r.bytes > maxBytes)) return { items: out, more: true };
       bytes += r.bytes;
       out.push({
         seq: r.seq, mid: r.mid, sender: r.sender, senderDevice: bytesOrUndefined(r.sender_device), id: new Uint8Array(r.id),
@@ -244,7 +248,7 @@ export class SqliteDeviceQueueStore implements DeviceQueueStore {
         payload: new Uint8Array(r.envelope), storedAt: r.stored_at, expiresAt: r.expires_at, bytes: r.bytes,
       });
     }
-    return out;
+    return { items: out, more: false };
   }
 
   findById(device: Uint8Array, id: Uint8Array): { seq: number; sender: string; bytes: number } | undefined {

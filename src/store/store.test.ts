@@ -77,8 +77,8 @@ test('accounts: a newer device list drops the devices it no longer names, with t
   assert.deepEqual(removed.map((d) => d.id), [id16(22)]);
   assert.deepEqual(accounts.get('bob')!.devices.map((d) => d.id), [id16(21), id16(23)]);
   assert.equal(accounts.get('bob')!.deviceListVersion, 2);
-  assert.equal(queue.page(id16(22), 0, 1e6, 10).length, 0, 'the removed device\'s queue is gone');
-  assert.equal(queue.page(id16(21), 0, 1e6, 10).length, 1, 'the others keep theirs');
+  assert.equal(queue.page(id16(22), 0, 1e6, 10).items.length, 0, 'the removed device\'s queue is gone');
+  assert.equal(queue.page(id16(21), 0, 1e6, 10).items.length, 1, 'the others keep theirs');
   assert.equal(kps.status(id16(22)).remaining, 0);
 });
 
@@ -90,13 +90,13 @@ test('accounts: rotation keeps the devices and their queues; an operator\'s rebi
   const rotated = accounts.rotate('alice', new Uint8Array([9]), fp(9), 20);
   assert.deepEqual(rotated.fingerprint, fp(9));
   assert.deepEqual(rotated.devices.map((d) => d.id), [alice.devices[0]!.id], 'the v1 device stays');
-  assert.equal(queue.page(alice.devices[0]!.id, 0, 1e6, 10).length, 1, 'mail sealed to the old key is still there');
+  assert.equal(queue.page(alice.devices[0]!.id, 0, 1e6, 10).items.length, 1, 'mail sealed to the old key is still there');
   assert.equal(accounts.markReset('alice', 21), true);
   assert.equal(accounts.get('alice')!.reset, true);
   const rebound = accounts.rebind('alice', new Uint8Array([10]), fp(10), 22);
   assert.equal(rebound.reset, false);
   assert.deepEqual(rebound.devices.map((d) => d.id), [v1DeviceId(fp(10))]);
-  assert.equal(queue.page(alice.devices[0]!.id, 0, 1e6, 10).length, 0, 'the old key\'s mail went with its device');
+  assert.equal(queue.page(alice.devices[0]!.id, 0, 1e6, 10).items.length, 0, 'the old key\'s mail went with its device');
 });
 
 test('accounts: a change made by another process (sealcast admin) is seen; unused registrations expire', async (t) => {
@@ -125,10 +125,14 @@ test('device queues: stored once, paged in order within bytes, acknowledged by s
   const m3 = message('carol', [{ device: a, seq: first + 3 }], 300);
   q.commit({ stores: [m1, m2, m3], acks: [] });
   assert.deepEqual(q.counts(), { messages: 3, deliveries: 4 }, 'the to-all message is stored once');
-  assert.deepEqual(q.page(a, 0, 1e6, 10).map((i) => i.seq), [first, first + 2, first + 3]);
-  assert.deepEqual(q.page(a, 0, 500, 10).map((i) => i.seq), [first], 'bounded by bytes');
-  assert.deepEqual(q.page(a, 0, 10, 10).map((i) => i.seq), [first], 'at least one item, however large');
-  assert.deepEqual(q.page(a, first, 1e6, 1).map((i) => i.seq), [first + 2], 'after a seq, bounded by count');
+  assert.deepEqual(q.page(a, 0, 1e6, 10), { items: q.page(a, 0, 1e6, 10).items, more: false });
+  assert.deepEqual(q.page(a, 0, 1e6, 10).items.map((i) => i.seq), [first, first + 2, first + 3]);
+  assert.deepEqual(q.page(a, 0, 500, 10).items.map((i) => i.seq), [first], 'bounded by bytes');
+  assert.equal(q.page(a, 0, 500, 10).more, true);
+  assert.deepEqual(q.page(a, 0, 10, 10).items.map((i) => i.seq), [first], 'at least one item, however large');
+  assert.deepEqual(q.page(a, first, 1e6, 1).items.map((i) => i.seq), [first + 2], 'after a seq, bounded by count');
+  assert.equal(q.page(a, first, 1e6, 1).more, true);
+  assert.equal(q.page(a, first + 2, 1e6, 1).more, false);
   assert.equal(q.findById(a, m2.id)?.seq, first + 2);
   assert.equal(q.holdsIdFromOther(a, m2.id, 'bob'), false);
   assert.equal(q.holdsIdFromOther(a, m2.id, 'mallory'), true);
@@ -236,7 +240,7 @@ test('migration from schema 1: every identity becomes an account with one v1 dev
   const bob = accounts.get('bob')!;
   assert.deepEqual(bob.devices.map((d) => [d.v1, d.id]), [[true, v1DeviceId(fp(2))]]);
   const q = new SqliteDeviceQueueStore(db);
-  const items = q.page(bob.devices[0]!.id, 0, 1e6, 10);
+  const { items } = q.page(bob.devices[0]!.id, 0, 1e6, 10);
   assert.deepEqual(items.map((i) => [i.seq, i.sender, i.payload.byteLength, i.toAll]), [[40, 'alice', 10, false], [41, 'alice', 20, true]]);
   assert.ok(q.reserveSeqs(1) > 42, 'new numbers come after every old one');
 });

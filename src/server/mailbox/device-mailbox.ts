@@ -185,17 +185,14 @@ export class DeviceMailbox {
   }
 
   private storedPage(device: Uint8Array, afterSeq: number, maxBytes: number, maxItems: number): { items: QueuedItem[]; more: boolean } {
-    // One more than asked tells whether the stored part goes on; acks not yet written are skipped.
-    const rows = this.store.page(device, afterSeq, maxBytes, maxItems + 1).filter((i) => !this.ackedSeqs.has(i.seq));
-    if (rows.length > maxItems) return { items: rows.slice(0, maxItems), more: true };
-    const total = rows.reduce((n, i) => n + i.bytes, 0);
-    if (rows.length > 1 && total > maxBytes) {
-      let n = 0;
-      let b = 0;
-      while (n < rows.length && (n === 0 || b + rows[n]!.bytes <= maxBytes)) b += rows[n++]!.bytes;
-      return { items: rows.slice(0, n), more: true };
+    // Acks not yet written are skipped: read past them (a page of only such rows reads on).
+    let after = afterSeq;
+    for (;;) {
+      const { items, more } = this.store.page(device, after, maxBytes, maxItems);
+      const live = items.filter((i) => !this.ackedSeqs.has(i.seq));
+      if (live.length > 0 || !more) return { items: live, more };
+      after = items[items.length - 1]!.seq;
     }
-    return { items: rows, more: false };
   }
 
   /** The device's oldest held copy with this sender id (v1 acks carry the id only). */
