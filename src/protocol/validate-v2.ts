@@ -132,7 +132,8 @@ export function validateClientFrameV2(b: ClientFrame['body']): boolean {
 }
 
 /** Login fields that only v2 uses: bounded for every login (a v1 login leaves them empty). */
-export function validateLoginV2Fields(login: { deviceList: Uint8Array; deviceKey: Uint8Array }): void {
+export function validateLoginV2Fields(login: { deviceList: Uint8Array; deviceKey: Uint8Array; enrollmentCode: string }): void {
+  if (login.enrollmentCode.length > 64 || /[^A-Za-z0-9-]/.test(login.enrollmentCode)) bad('login.enrollment_code: at most 64 letters, digits and dashes');
   optionalBytes('login.device_list', login.deviceList, LIMITS.maxDeviceListBytes);
   if (login.deviceKey.byteLength !== 0) bytesIn('login.device_key', login.deviceKey, LIMITS.deviceKeyBytes, LIMITS.deviceKeyBytes);
 }

@@ -21,8 +21,16 @@ export interface AccountRecord {
   fingerprint: Uint8Array;
   createdAt: number;
   updatedAt: number;
-  /** Set by an operator reset: the next key to prove itself takes the name. */
+  /**
+   * Set by an operator reset: the old key is revoked, and the name waits for the key the operator
+   * named (`resetFingerprint`) or for whoever holds the one-time enrollment code (`resetCodeHash`).
+   */
   reset: boolean;
+  resetFingerprint: Uint8Array | undefined;
+  /** SHA-256 of the enrollment code. */
+  resetCodeHash: Uint8Array | undefined;
+  /** When the enrollment code stops working (ms). */
+  resetExpiresAt: number | undefined;
   /** The newest signed device list (v2); undefined for a v1-only account. */
   deviceList: Uint8Array | undefined;
   deviceListVersion: number;
@@ -68,7 +76,12 @@ export interface AccountStore {
   /** Adds the v1 device of an account (a v1 client logging in to an account made by v2). */
   addV1Device(name: string, now: number): DeviceRecord;
   touchLogin(name: string, now: number): void;
-  markReset(name: string, now: number): boolean;
+  /**
+   * Operator reset: revokes the account's key and devices (their queues and key packages go with
+   * them) and says who may take the name next: the key with `fingerprint`, or whoever presents the
+   * code whose SHA-256 is `codeHash` before `expiresAt`.
+   */
+  markReset(name: string, now: number, next?: { fingerprint?: Uint8Array; codeHash?: Uint8Array; expiresAt?: number }): boolean;
   remove(name: string): boolean;
   /** Every account, by name (operator listing only: never on a client's path). */
   list(): AccountRecord[];
@@ -88,6 +101,9 @@ interface AccountRow {
   device_list_version: number;
   last_login_at: number | null;
   logins: number;
+  reset_fingerprint: Buffer | null;
+  reset_code_hash: Buffer | null;
+  reset_expires_at: number | null;
 }
 
 interface DeviceRow {
@@ -142,12 +158,15 @@ export class SqliteAccountStore implements AccountStore {
       moveQueue: db.prepare('UPDATE queue SET device = ? WHERE device = ?'),
       rebind: db.prepare(
         `UPDATE accounts SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now, reset = 0,
-           device_list = NULL, device_list_version = 0 WHERE name = @name`,
+           device_list = NULL, device_list_version = 0, reset_fingerprint = NULL, reset_code_hash = NULL,
+           reset_expires_at = NULL WHERE name = @name`,
       ),
       rotate: db.prepare('UPDATE accounts SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now WHERE name = @name'),
       setList: db.prepare('UPDATE accounts SET device_list = ?, device_list_version = ?, updated_at = ? WHERE name = ?'),
       touch: db.prepare('UPDATE accounts SET last_login_at = ?, logins = logins + 1 WHERE name = ?'),
-      reset: db.prepare('UPDATE accounts SET reset = 1, updated_at = ? WHERE name = ?'),
+      reset: db.prepare(
+        'UPDATE accounts SET reset = 1, updated_at = ?, reset_fingerprint = ?, reset_code_hash = ?, reset_expires_at = ? WHERE name = ?',
+      ),
       remove: db.prepare('DELETE FROM accounts WHERE name = ?'),
       list: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name'),
       count: db.prepare<[], number>('SELECT COUNT(*) FROM accounts').pluck(),
@@ -177,6 +196,9 @@ export class SqliteAccountStore implements AccountStore {
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       reset: r.reset !== 0,
+      resetFingerprint: r.reset_fingerprint ? new Uint8Array(r.reset_fingerprint) : undefined,
+      resetCodeHash: r.reset_code_hash ? new Uint8Array(r.reset_code_hash) : undefined,
+      resetExpiresAt: r.reset_expires_at ?? undefined,
       deviceList: r.device_list ? new Uint8Array(r.device_list) : undefined,
       deviceListVersion: r.device_list_version,
       lastLoginAt: r.last_login_at ?? r.updated_at,
@@ -278,8 +300,16 @@ export class SqliteAccountStore implements AccountStore {
     }
   }
 
-  markReset(name: string, now: number): boolean {
-    const changed = this.s.reset.run(now, name).changes > 0;
+  markReset(name: string, now: number, next: { fingerprint?: Uint8Array; codeHash?: Uint8Array; expiresAt?: number } = {}): boolean {
+    const changed = this.db.transaction(() => {
+      const n = this.s.reset.run(
+        now, next.fingerprint ? Buffer.from(next.fingerprint) : null, next.codeHash ? Buffer.from(next.codeHash) : null,
+        next.expiresAt ?? null, name,
+      ).changes;
+      // The old key is revoked: its devices go, with what was stored for them (sealed to that key).
+      if (n > 0) this.s.deleteDevicesOf.run(name);
+      return n > 0;
+    })();
     if (changed) this.reload(name);
     return changed;
   }

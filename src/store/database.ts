@@ -49,6 +49,9 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
     ALTER TABLE accounts ADD COLUMN device_list_version INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE accounts ADD COLUMN last_login_at INTEGER;
     ALTER TABLE accounts ADD COLUMN logins INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN reset_fingerprint BLOB;
+    ALTER TABLE accounts ADD COLUMN reset_code_hash BLOB;
+    ALTER TABLE accounts ADD COLUMN reset_expires_at INTEGER;
     CREATE INDEX accounts_fingerprint ON accounts (fingerprint);
     CREATE TABLE devices (
       id         BLOB PRIMARY KEY,

@@ -3,6 +3,7 @@ import {
   type DeviceList, type PublicBundle,
 } from '../../crypto/verify.js';
 import { canonicalName, PROTOCOL_VERSION, PROTOCOL_VERSION_2, type Login } from '../../protocol/index.js';
+import { createHash } from 'node:crypto';
 import { ServerError } from '../server-error.js';
 import type { AccountRecord, AccountStore, DeviceRecord } from '../../store/index.js';
 import { RegistrationLimiter } from './registration-limiter.js';
@@ -106,14 +107,14 @@ export class Registry {
       const account = this.accounts.create({ name, bundle: bundle.bytes, fingerprint: bundle.fingerprint, now: ctx.now });
       return this.result(account, v1Device(account), bundle, 1, { registered: true });
     }
-    if (!constantTimeEqual(record.fingerprint, bundle.fingerprint)) {
-      if (!record.reset) throw new ServerError('NAME_TAKEN', `the name "${name}" belongs to another key`);
+    if (record.reset) {
+      this.checkReset(record, bundle, login.enrollmentCode, ctx.now);
       this.checkKeyFree(bundle, name);
       const account = this.accounts.rebind(name, bundle.bytes, bundle.fingerprint, ctx.now);
       return this.result(account, v1Device(account), bundle, 1, { keyChanged: true });
     }
-    // The operator reset the name but the old key came back first: it keeps the name.
-    let account = record.reset ? this.accounts.rebind(name, bundle.bytes, bundle.fingerprint, ctx.now) : record;
+    if (!constantTimeEqual(record.fingerprint, bundle.fingerprint)) throw new ServerError('NAME_TAKEN', `the name "${name}" belongs to another key`);
+    let account = record;
     let device = account.devices.find((d) => d.v1);
     if (!device) {
       // An account made by a v2 device, now used by a v1 client holding the same identity key.
@@ -140,6 +141,7 @@ export class Registry {
     if (record && !record.reset && !constantTimeEqual(record.fingerprint, bundle.fingerprint)) {
       throw new ServerError('NAME_TAKEN', `the name "${name}" belongs to another key`);
     }
+    if (record?.reset) this.checkReset(record, bundle, login.enrollmentCode, ctx.now);
     // The newest list wins: the one the login carries when newer, else the one held.
     const held = record && !record.reset && record.deviceList ? await parseDeviceList(record.deviceList, bundle, name).catch(() => undefined) : undefined;
     const effective = list && (!held || list.version > held.version) ? list : held;
@@ -216,6 +218,19 @@ export class Registry {
     return { found, unknown };
   }
 
+  /**
+   * After an operator reset only the key the operator named, or whoever holds the one-time enrollment
+   * code, takes the name; the old key is revoked (a thief holding it gets nothing).
+   */
+  private checkReset(record: AccountRecord, bundle: PublicBundle, code: string, now: number): void {
+    if (record.resetFingerprint && constantTimeEqual(record.resetFingerprint, bundle.fingerprint)) return;
+    if (record.resetCodeHash && code !== '' && (record.resetExpiresAt ?? 0) > now) {
+      const hash = new Uint8Array(createHash('sha256').update(normalizeCode(code)).digest());
+      if (constantTimeEqual(hash, record.resetCodeHash)) return;
+    }
+    throw new ServerError('NAME_RESET_PENDING', `the name "${record.name}" was reset by its operator and waits for the key (or enrollment code) the operator gave`);
+  }
+
   /** A registration from this address with this key: rate-limited, and one key holds one account. */
   private admit(bundle: PublicBundle, address: string): void {
     this.checkKeyFree(bundle, undefined);
@@ -239,6 +254,11 @@ export class Registry {
       firstDeviceList: flags.firstDeviceList ?? false,
     };
   }
+}
+
+/** Enrollment codes are shown in groups ("ABCD-EFGH-JK") and compared without dashes, in upper case. */
+export function normalizeCode(code: string): string {
+  return code.replace(/-/g, '').toUpperCase();
 }
 
 function v1Device(account: AccountRecord): DeviceRecord {
