@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ClientError, isClientError, SealcastClient } from '../client/index.js';
-import { SUITES, type SuiteName } from '../crypto/index.js';
+import { ClientError, isClientError, SealcastClient, type SuiteName, SUITES } from '../client/index.js';
 import { canonicalName } from '../protocol/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FileStorage } from './file-storage.js';

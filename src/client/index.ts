@@ -12,3 +12,4 @@ export * from './storage.js';
 export * from './trust-store.js';
 export * from './video-stream.js';
 export * from './identity-transfer.js';
+export * from './identity-keys.js';

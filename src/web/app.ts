@@ -1,5 +1,4 @@
-import { isClientError, SealcastClient } from '../client/index.js';
-import { fingerprintDigits } from '../crypto/index.js';
+import { fingerprintDigits, isClientError, SealcastClient } from '../client/index.js';
 import { CLOSE_CODES } from '../protocol/index.js';
 import { browserConnector } from './browser-connector.js';
 import { forgetBrowserIdentity, IdbClientStorage, loadBrowserIdentity, saveBrowserIdentity, type BrowserIdentity } from './browser-storage.js';

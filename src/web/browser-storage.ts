@@ -1,5 +1,4 @@
-import type { ClientStorage } from '../client/index.js';
-import { parseBundle, type Identity, type SuiteName } from '../crypto/index.js';
+import { type ClientStorage, type Identity, parseBundle, type SuiteName } from '../client/index.js';
 import { IdbStore } from './idb.js';
 
 /** ClientStorage (peer keys, replay window) in IndexedDB. */

@@ -1,7 +1,6 @@
 // How a browser gets its identity: made here (exportable or not), or brought in a transfer file.
 // Either way the keys used day to day are non-extractable; see docs/SECURITY.md "Browser identities".
-import { openIdentityFile, sealIdentityFile, withIdentityFileName } from '../client/index.js';
-import { DEFAULT_SUITE, exportIdentity, generateIdentity, importIdentity } from '../crypto/index.js';
+import { DEFAULT_SUITE, exportIdentity, generateIdentity, importIdentity, openIdentityFile, sealIdentityFile, withIdentityFileName } from '../client/index.js';
 import type { BrowserIdentity } from './browser-storage.js';
 
 /**

@@ -1,5 +1,4 @@
-import { isClientError } from '../client/index.js';
-import { fingerprintDigits, toHex } from '../crypto/index.js';
+import { fingerprintDigits, isClientError, toHex } from '../client/index.js';
 import type { BrowserIdentity } from './browser-storage.js';
 import { h } from './dom.js';
 import { checkExportPassphrase } from './identity-setup.js';

@@ -1,7 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isClientError, type PeerView, type SealcastClient } from '../../client/index.js';
-import { generateIdentity } from '../../crypto/index.js';
+import { generateIdentity, isClientError, type PeerView, type SealcastClient } from '../../client/index.js';
 import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import { pendingRotationPath, saveIdentity } from '../identity-file.js';
