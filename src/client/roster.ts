@@ -60,9 +60,14 @@ export class Roster {
     this.deps.emit('roster', this.list());
   }
 
-  /** Learns a list of peers; a full list (Welcome, Roster) also forgets names no longer registered. */
+  /**
+   * Learns a list of peers; a full list (Welcome, Roster) also forgets names no longer
+   * registered. What the list changes in the trust store is written once, after it.
+   */
   async learnPeers(list: PeerInfo[], full: boolean): Promise<void> {
-    for (const p of list) await this.learnPeer(p);
+    await this.deps.saved.batch(async () => {
+      for (const p of list) await this.learnPeer(p);
+    });
     if (full) {
       const listed = new Set(list.map((p) => p.name));
       for (const name of [...this.peers.keys()]) if (!listed.has(name) && name !== this.deps.selfName) this.peers.delete(name);

@@ -299,3 +299,64 @@ test('replay window and peer keys persist across clients sharing storage', async
   await b.c.close();
   void fromHex;
 });
+
+test('a damaged peer record stops the login (STATE_DAMAGED) instead of trusting the next key as new', async () => {
+  const server = new FakeServer();
+  const carolOld = await generateIdentity();
+  await fakePeer(server, 'carol'); // the server now announces another key for carol
+  const storage = new MemoryStorage();
+  const trust = await TrustStore.load(storage);
+  trust.observe('carol', carolOld.bundle);
+  await trust.save();
+  const stored = JSON.parse((await storage.get('peers'))!);
+  stored.carol.fingerprint = stored.carol.fingerprint.slice(0, 40); // one damaged record
+  await storage.set('peers', JSON.stringify(stored));
+  const { c, events } = await client(server, { storage });
+  await assert.rejects(c.connect(), (e: ClientError) => e.code === 'STATE_DAMAGED' && /"carol"/.test(e.message));
+  assert.equal(server.connections.length, 0, 'nothing was sent');
+  assert.equal(events.keyChanged, undefined);
+});
+
+test('a failed state write (disk full) is an error event and a rejected close, never an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const server = new FakeServer();
+    await fakePeer(server, 'bob');
+    await fakePeer(server, 'carol');
+    const storage = new MemoryStorage();
+    storage.set = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const { c, events } = await client(server, { storage });
+    await c.connect();
+    await until(() => (events.error ?? []).some((e) => e.code === 'STORAGE_FAILED'));
+    assert.match(events.error!.find((e) => e.code === 'STORAGE_FAILED')!.message, /could not be saved: ENOSPC/);
+    assert.equal(c.state, 'online', 'the session goes on');
+    await assert.rejects(c.close(), (e: ClientError) => e.code === 'STORAGE_FAILED');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
+test('first contact with 1,000 names is one batched state write, not one per name', async () => {
+  const server = new FakeServer();
+  const ids = await Promise.all(Array.from({ length: 4 }, () => generateIdentity()));
+  for (let i = 0; i < 1000; i++) server.registered.set(`peer${i}`, ids[i % ids.length]!.bundle.bytes);
+  const storage = new MemoryStorage();
+  const writes: string[] = [];
+  const set = storage.set.bind(storage);
+  storage.set = async (k, v) => {
+    writes.push(k);
+    return set(k, v);
+  };
+  const { c } = await client(server, { storage, requestTimeoutMs: 60_000 });
+  await c.connect();
+  assert.equal(c.peerList().length, 1001);
+  await c.close();
+  assert.deepEqual(writes, ['peers'], 'one write of the peer keys, after the Welcome');
+  assert.equal(Object.keys(JSON.parse((await storage.get('peers'))!)).length, 1000, 'every name is kept');
+});

@@ -238,7 +238,11 @@ export async function run(argv: string[]): Promise<number> {
       void queue
         .then(() => video.stop())
         .then(() => client.close())
-        .catch(() => undefined)
+        .catch((e: unknown) => {
+          // The last save of peer keys and replay window failed (disk full, …): say so on the way out.
+          process.stderr.write(`error: ${toCliError(e).message}\n`);
+          exitCode = EXIT.FAILED;
+        })
         .then(() => resolve(exitCode));
     });
     rl.resume();
