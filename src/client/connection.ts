@@ -7,6 +7,7 @@ import {
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { ClientError, errorMessage, isClientError } from './client-error.js';
 import type { ClientState } from './client-types.js';
+import { checkServerFrame } from './server-frame-checks.js';
 import type { Connector, SocketLike } from './socket-like.js';
 
 /** How a Connection reaches the server and logs in. */
@@ -69,8 +70,9 @@ const FATAL_LOGIN = new Set(['NAME_TAKEN', 'BAD_PROOF', 'BAD_BUNDLE', 'NAME_INVA
 
 /**
  * One logical connection to a sealcast server: opens the socket, answers the Challenge
- * with a signed Login, matches replies to requests by `req` (each with a timeout), and
- * reconnects with backoff and jitter when an established connection drops. It never
+ * with a signed Login, checks every frame the server sends (server-frame-checks.ts),
+ * matches replies to requests by `req` (each with a timeout), and reconnects with
+ * backoff and jitter when an established connection drops. It never
  * looks inside envelopes; everything else a frame means goes to ConnectionHooks.
  */
 export class Connection {
@@ -259,6 +261,12 @@ export class Connection {
       this.hooks.error({ code: 'BAD_SERVER_FRAME', message: errorMessage(e) });
       return;
     }
+    try {
+      checkServerFrame(frame, this.opts.name);
+    } catch (e) {
+      this.refuse(frame, isClientError(e) ? e : new ClientError('BAD_SERVER_FRAME', errorMessage(e)));
+      return;
+    }
     const body = frame.body;
     if (body.case === 'challenge') {
       const waiter = this.challengeWaiter;
@@ -283,6 +291,22 @@ export class Connection {
     this.hooks.frame(frame);
     // The server is going away; it asks us to wait at least this long before reconnecting.
     if (body.case === 'reconnect') this.serverDelayMs = body.value.afterMs;
+  }
+
+  /** A frame that failed its checks: whoever waits for it fails with the reason, else it is reported. */
+  private refuse(frame: ServerFrame, err: ClientError): void {
+    const p = frame.req ? this.inFlight.get(frame.req) : undefined;
+    if (p) {
+      this.inFlight.delete(frame.req);
+      clearTimeout(p.timer);
+      p.reject(err);
+    } else if (frame.body.case === 'challenge' && this.challengeWaiter) {
+      const waiter = this.challengeWaiter;
+      this.challengeWaiter = undefined;
+      waiter.reject(err);
+    } else {
+      this.hooks.error({ code: err.code, message: err.message });
+    }
   }
 
   private failInFlight(err: ClientError): void {

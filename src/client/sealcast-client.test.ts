@@ -360,3 +360,66 @@ test('first contact with 1,000 names is one batched state write, not one per nam
   assert.deepEqual(writes, ['peers'], 'one write of the peer keys, after the Welcome');
   assert.equal(Object.keys(JSON.parse((await storage.get('peers'))!)).length, 1000, 'every name is kept');
 });
+
+const EVIL_NAME = '\u001b]0;owned\u0007\u001b[2J' + 'x'.repeat(5_000);
+
+test('server frames are checked like client frames: a Welcome naming a peer with 5,000 characters of escapes is refused', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  server.registered.set(EVIL_NAME, (await generateIdentity()).bundle.bytes);
+  const { c } = await client(server);
+  await assert.rejects(c.connect(), (e: ClientError) =>
+    e.code === 'BAD_SERVER_FRAME' && /welcome\.peers\.name: not a valid user name \(5014 characters\)/.test(e.message) && !e.message.includes('\u001b'));
+  assert.equal(c.state, 'idle');
+  assert.deepEqual(c.peerList().map((p) => p.name), [], 'nothing of that roster was learned');
+});
+
+test('bad names, titles, counts and texts in pushes and replies are refused with the field named', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  const { c, events } = await client(server, { identity: aliceId });
+  await c.connect();
+  const conn = server.last;
+  const errors = () => (events.error ?? []).filter((e) => e.code === 'BAD_SERVER_FRAME').map((e) => e.message);
+
+  // A push: a roster update for a peer whose name is not a user name.
+  conn.push({ body: { case: 'rosterUpdate', value: { event: 1, peer: { name: 'Bob\u009b2J', bundle: bob.identity.bundle.bytes, online: true } } } });
+  await until(() => errors().length === 1);
+  assert.match(errors()[0]!, /roster_update\.peer\.name: not a valid user name/);
+  assert.deepEqual(c.peerList().map((p) => p.name), ['alice', 'bob']);
+  assert.equal(events.joined, undefined);
+
+  // A delivery from an invalid name is dropped, not opened, not acknowledged.
+  const d = await deliverFrame(bob, { name: 'alice', bundle: aliceId.bundle }, 'hi');
+  if (d.body?.case === 'deliver') d.body.value.from = 'bob\u202e';
+  conn.push(d);
+  await until(() => errors().length === 2);
+  assert.match(errors()[1]!, /deliver\.from/);
+  assert.equal(conn.received.filter((f) => f.body.case === 'ack').length, 0);
+
+  // Replies: the request that waits for them fails at once with the reason.
+  const reply = async (pred: (f: { body: { case?: string } }) => boolean, body: Parameters<typeof conn.push>[0]['body']) => {
+    const f = await conn.waitFor(pred);
+    conn.push({ req: f.req, body });
+  };
+  const title = { name: '../../etc', durationMs: 1, renditions: [], state: 'ready', progress: 0, error: '' };
+  let asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [title] } });
+  await assert.rejects(c.listVideos(), (e: ClientError) => e.code === 'BAD_SERVER_FRAME' && /video_list\.titles\.name: looks like a path/.test(e.message));
+  await asked;
+  conn.received.length = 0;
+  const many = Array.from({ length: 17 }, () => ({ height: 240, width: 426, bandwidth: 1 }));
+  asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [{ ...title, name: 'clip', renditions: many }] } });
+  await assert.rejects(c.listVideos(), (e: ClientError) => /video_list\.titles\.renditions: at most 16 entries, got 17/.test(e.message));
+  await asked;
+  conn.received.length = 0;
+  asked = reply((f) => f.body.case === 'pendingRequest', { case: 'error', value: { code: 99, name: 'OOPS', message: 'fine\u001b[1A\u001b[2Kforged line' } });
+  await assert.rejects(c.pending(), (e: ClientError) => e.code === 'BAD_SERVER_FRAME' && /error\.message: control or bidirectional characters/.test(e.message));
+  await asked;
+  // The positive control: well-formed answers pass.
+  conn.received.length = 0;
+  asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [{ ...title, name: 'clip 2 (final)' }] } });
+  assert.deepEqual((await c.listVideos()).map((t) => t.name), ['clip 2 (final)']);
+  await asked;
+  await c.close();
+});
