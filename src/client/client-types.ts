@@ -107,12 +107,20 @@ export interface ClientEvents extends Record<string, unknown> {
   /** Logged in (first time or after a reconnect). */
   connected: { name: string; reconnect: boolean };
   message: ReceivedMessage;
-  /** A delivery that failed verification; acknowledged so it is not redelivered forever. */
-  rejected: { id: string; from: string; code: string; reason: string };
+  /**
+   * A delivery that failed verification; acknowledged (with the code, so the sender learns
+   * of it) so it is not redelivered forever.
+   */
+  rejected: { id: string; from: string; code: RejectionCode; reason: string };
   /** A message id already shown arrived again (a retry or a replay): acknowledged, not shown. */
   duplicate: { id: string; from: string };
   /** A recipient opened a message we sent. */
   delivered: { id: string; by: string };
+  /**
+   * A recipient received a message we sent and rejected it for good (it was not addressed
+   * to their key, failed verification, looked like a replay, …): it will not be read.
+   */
+  refused: { id: string; by: string; code: string };
   joined: { name: string };
   left: { name: string };
   /** A peer's key differs from the trusted one; fingerprints in hex and as digits. */
@@ -127,6 +135,30 @@ export interface ClientEvents extends Record<string, unknown> {
   frame: ServerFrame;
   error: { code: string; message: string };
 }
+
+/**
+ * Why a delivery was rejected: the stable codes a client puts in Ack.rejected (and a sender
+ * receives in Delivered.rejected). PROTOCOL.md §Messages lists them.
+ */
+export type RejectionCode =
+  /** The envelope is malformed, or disagrees with the delivery (id, to-all). */
+  | 'BAD_ENVELOPE'
+  /** The signature does not verify with the sender's key. */
+  | 'BAD_SIGNATURE'
+  /** We are not among the envelope's recipients (sealed to another key, say an old one of ours). */
+  | 'NOT_A_RECIPIENT'
+  /** Our key did not decrypt it. */
+  | 'DECRYPT_FAILED'
+  /** Sealed with a suite this client does not know. */
+  | 'UNSUPPORTED_SUITE'
+  /** The envelope names another sender than the server reports (or us). */
+  | 'WRONG_SENDER'
+  /** The sender is not registered. */
+  | 'UNKNOWN_PEER'
+  /** Seen before, older than the replay window, or dated too far ahead. */
+  | 'REPLAY'
+  /** The plaintext is not UTF-8 text. */
+  | 'BAD_TEXT';
 
 /** Connection state. */
 export type ClientState = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'closed';

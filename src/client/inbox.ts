@@ -1,7 +1,7 @@
 import { isCryptoError, openEnvelope, readEnvelopeHeader, toHex, type Identity, type Opened } from '../crypto/index.js';
 import type { Deliver } from '../protocol/index.js';
 import { errorMessage, isClientError } from './client-error.js';
-import type { ClientOptions, Emit } from './client-types.js';
+import type { ClientOptions, Emit, RejectionCode } from './client-types.js';
 import type { PeerRecord, Roster } from './roster.js';
 import type { SavedState } from './saved-state.js';
 
@@ -13,8 +13,8 @@ export interface InboxDeps {
   identities: () => Identity[];
   roster: Roster;
   saved: SavedState;
-  /** Tells the server a delivery is done with (it may forget it). */
-  ack: (id: Uint8Array) => void;
+  /** Tells the server a delivery is done with (it may forget it): opened (''), or rejected with a code. */
+  ack: (id: Uint8Array, rejected: RejectionCode | '') => void;
   beforeAck?: ClientOptions['beforeAck'];
   /** True once the client is closing: deliveries not yet handled stay on the server. */
   closing: () => boolean;
@@ -38,17 +38,17 @@ export class Inbox {
     if (deps.closing()) return;
     const id = toHex(d.id);
     const from = d.from;
-    const ack = () => deps.ack(d.id);
-    const reject = (code: string, reason: string) => {
+    const reject = (code: RejectionCode, reason: string) => {
       deps.emit('rejected', { id, from, code, reason });
-      // Acknowledged anyway: a bad envelope must not be redelivered forever.
-      ack();
+      // Acknowledged anyway (a bad envelope must not be redelivered forever), saying why, so
+      // that the sender is told it was not read.
+      deps.ack(d.id, code);
     };
     let header;
     try {
       header = readEnvelopeHeader(d.envelope);
     } catch (e) {
-      return reject(isCryptoError(e) ? e.code : 'BAD_ENVELOPE', 'the envelope is malformed');
+      return reject(rejectionCode(e), 'the envelope is malformed');
     }
     if (header.senderName !== from) return reject('WRONG_SENDER', 'the envelope names another sender than the server reports');
     if (toHex(header.id) !== id) return reject('BAD_ENVELOPE', 'the envelope id differs from the delivery');
@@ -82,21 +82,18 @@ export class Inbox {
         if (!isCryptoError(e, 'NOT_A_RECIPIENT')) break;
       }
     }
-    if (!opened) {
-      const e = failure as { code?: string; message?: string };
-      return reject(e.code ?? 'BAD_ENVELOPE', e.message ?? 'the envelope does not open');
-    }
+    if (!opened) return reject(rejectionCode(failure), errorMessage(failure ?? 'the envelope does not open'));
     const replay = deps.saved.replay!;
     if (replay.has(sender.fingerprint, opened.id)) {
       // Shown before (our ack was lost, or someone replays it): ack, show nothing.
-      ack();
+      deps.ack(d.id, '');
       deps.emit('duplicate', { id, from });
       return;
     }
     try {
       replay.check(sender.fingerprint, opened.id, opened.ts);
     } catch (e) {
-      if (isCryptoError(e)) return reject(e.code, e.message);
+      if (isCryptoError(e)) return reject(rejectionCode(e), e.message);
       throw e;
     }
     let text: string;
@@ -117,6 +114,13 @@ export class Inbox {
         deps.emit('error', { code: 'STORAGE_FAILED', message: `message ${id} was shown but could not be kept: ${errorMessage(e)}` });
       }
     }
-    ack();
+    deps.ack(d.id, '');
   }
+}
+
+/** Crypto failures that are rejection codes as they are; anything else is a bad envelope. */
+const CRYPTO_REJECTIONS = new Set<string>(['BAD_ENVELOPE', 'BAD_SIGNATURE', 'NOT_A_RECIPIENT', 'DECRYPT_FAILED', 'UNSUPPORTED_SUITE', 'WRONG_SENDER', 'REPLAY']);
+
+function rejectionCode(e: unknown): RejectionCode {
+  return isCryptoError(e) && CRYPTO_REJECTIONS.has(e.code) ? (e.code as RejectionCode) : 'BAD_ENVELOPE';
 }

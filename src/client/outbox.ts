@@ -124,12 +124,13 @@ export class Outbox {
     return true;
   }
 
-  /** A recipient opened a message we sent. */
+  /** A recipient is done with a message we sent: it opened it, or rejected it (`refused`). */
   receipt(d: Delivered): void {
     // The server may send Accepted and Delivered back to back (the recipient acked at once):
     // announce the receipt after the send's own Accepted has reached whoever awaits it.
-    const receipt = { id: toHex(d.id), by: d.by };
-    setTimeout(() => this.deps.emit('delivered', receipt), 0);
+    const id = toHex(d.id);
+    const { by, rejected } = d;
+    setTimeout(() => (rejected ? this.deps.emit('refused', { id, by, code: rejected }) : this.deps.emit('delivered', { id, by })), 0);
   }
 
   /** Our messages the server still holds (recipient offline or not yet acknowledged), per recipient. */

@@ -15,7 +15,7 @@ import type { VideoStream } from './video-stream.js';
 import { VideoStreams } from './video-streams.js';
 
 export type {
-  ClientEvents, ClientOptions, ClientState, PeerTrustState, PeerView, ReceivedMessage, SendResult,
+  ClientEvents, ClientOptions, ClientState, PeerTrustState, PeerView, ReceivedMessage, RejectionCode, SendResult,
 } from './client-types.js';
 
 /**
@@ -89,7 +89,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
     });
     this.inbox = new Inbox({
       selfName: this.name, identities: () => this.ring.all(), roster: this.roster, saved: this.saved, emit,
-      ack: (id) => connection.post({ body: { case: 'ack', value: { id } } }), closing: () => connection.closing,
+      ack: (id, rejected) => connection.post({ body: { case: 'ack', value: { id, rejected } } }), closing: () => connection.closing,
       ...(opts.beforeAck ? { beforeAck: opts.beforeAck } : {}),
     });
     this.outbox = new Outbox({

@@ -101,6 +101,9 @@ export class App {
     client.on('delivered', (d) => {
       if (this.chat.delivered(d.id, d.by)) this.render();
     });
+    client.on('refused', (r) => {
+      if (this.chat.refused(r.id, r.by, r.code)) this.showAlert(`${r.by} received your message but rejected it unread (${r.code}).`);
+    });
     client.on('rejected', (r) => this.showAlert(`A message from ${r.from} failed its checks and was dropped (${r.code}: ${r.reason}).`));
     client.on('roster', () => this.render());
     client.on('keyChanged', (k) => {

@@ -88,6 +88,9 @@ export async function run(argv: string[]): Promise<number> {
   client.on('delivered', (d) => {
     ui.line(ui.dim(`  ${ui.sym('✓', '+')} delivered to ${d.by} (${d.id.slice(0, 8)})`));
   });
+  client.on('refused', (r) => {
+    ui.line(ui.red(`  ${ui.sym('✗', 'x')} ${r.by} rejected your message ${r.id.slice(0, 8)} unread (${r.code})`));
+  });
   client.on('joined', (j) => ui.line(ui.dim(`${ui.sym('→', '+')} ${j.name} joined`)));
   client.on('left', (l) => ui.line(ui.dim(`${ui.sym('←', '-')} ${l.name} left`)));
   client.on('rejected', (r) => ui.line(ui.red(`${ui.sym('✗', 'x')} rejected a message claiming to be from ${r.from}: ${r.code} (${r.reason})`)));
