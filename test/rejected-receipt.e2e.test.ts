@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomId, sealEnvelope, toHex } from '../src/crypto/index.js';
 import type { SealcastClient } from '../src/client/index.js';
-import { hasChromium, launchBrowser } from './support/browser.js';
+import { hasChromium } from './support/browser.js';
 import { LineCollector, startCli } from './support/cli-process.js';
 import { rawLogin } from './support/raw-login.js';
 import { removeDir, spawnServer, tempDir } from './support/server-process.js';
 import { nextEvent, testClient } from './support/test-client.js';
-import { openPerson, sendTo, signIn } from './support/web-app.js';
+import { sendTo, signIn, webRig } from './support/web-app.js';
 
 /** Sends to `to` an envelope sealed for `sealedFor` only: `to` is not among its recipients. */
 async function misaddressed(sender: SealcastClient, to: string, sealedFor: SealcastClient): Promise<string> {
@@ -61,14 +61,8 @@ test('a rejected message: the sender hears "refused" with the code, online or st
 });
 
 test('the CLI and the web app show a rejected message as rejected, not as opened', { skip: !hasChromium && 'chromium not installed' }, async (t) => {
-  const root = tempDir('sealcast-refused-web-');
-  const server = await spawnServer({ dataDir: join(root, 'data') });
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await server.stop();
-    removeDir(root);
-  });
+  const rig = await webRig(t, 'sealcast-refused-web-');
+  const { server, root } = rig;
   // Bob is a bare protocol client that rejects whatever it gets.
   const bob = await rawLogin(server.url, 'bob');
   const rejectAll = (async () => {
@@ -80,7 +74,7 @@ test('the CLI and the web app show a rejected message as rejected, not as opened
   })();
   rejectAll.catch(() => undefined); // ends when bob's socket closes with the test
 
-  const alice = await openPerson(browser, server.httpsUrl);
+  const alice = await rig.open();
   await signIn(alice, 'alice');
   await sendTo(alice, 'bob', 'bob will not read this');
   await alice.page.waitForSelector('#messages li.mine .mark.refused', { timeout: 15_000 });
@@ -98,4 +92,5 @@ test('the CLI and the web app show a rejected message as rejected, not as opened
   assert.ok(!out.text().includes('delivered to bob'));
   cli.stdin!.end('/quit\n');
   bob.client.ws.close();
+  rig.assertNoConsoleErrors();
 });
