@@ -4,25 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { randomId, sealEnvelope, toHex } from '../src/crypto/index.js';
 import type { SealcastClient } from '../src/client/index.js';
 import { hasChromium } from './support/browser.js';
 import { LineCollector, startCli } from './support/cli-process.js';
+import { sendSealedFor } from './support/crafted-send.js';
 import { rawLogin } from './support/raw-login.js';
 import { removeDir, spawnServer, tempDir } from './support/server-process.js';
 import { nextEvent, testClient } from './support/test-client.js';
 import { sendTo, signIn, webRig } from './support/web-app.js';
 
 /** Sends to `to` an envelope sealed for `sealedFor` only: `to` is not among its recipients. */
-async function misaddressed(sender: SealcastClient, to: string, sealedFor: SealcastClient): Promise<string> {
-  const id = randomId();
-  const envelope = await sealEnvelope({
-    sender: sender.identity, senderName: sender.name, recipients: [{ name: sealedFor.name, bundle: sealedFor.identity.bundle }],
-    id, ts: Date.now(), toAll: false, plaintext: new TextEncoder().encode('not for you'),
-  });
-  const reply = await sender.request({ body: { case: 'send', value: { id, to, toAll: false, envelope } } });
-  assert.equal(reply.body.case, 'accepted');
-  return toHex(id);
+function misaddressed(sender: SealcastClient, to: string, sealedFor: SealcastClient): Promise<string> {
+  return sendSealedFor(sender, to, [{ name: sealedFor.name, bundle: sealedFor.identity.bundle }], 'not for you');
 }
 
 test('a rejected message: the sender hears "refused" with the code, online or stored, never "delivered"', async (t) => {

@@ -4,6 +4,7 @@
 import type { Identity } from '../crypto/index.js';
 import type { ServerFrame } from '../protocol/index.js';
 import type { BackoffOptions } from './backoff.js';
+import type { RetiredIdentityStore } from './identity-ring.js';
 import type { Connector } from './socket-like.js';
 import type { ClientStorage } from './storage.js';
 
@@ -36,6 +37,12 @@ export interface ClientOptions {
   receive?: boolean;
   /** Our earlier identities, to open messages sealed to them before a key rotation. */
   retiredIdentities?: Identity[];
+  /**
+   * Where the identities rotateKey retires are kept across restarts (the CLI: a 0600 file
+   * beside the identity; browsers: IndexedDB). Without one they are kept in memory only,
+   * and mail sealed to an old key that arrives after a restart cannot be opened.
+   */
+  retiredStore?: RetiredIdentityStore;
   /**
    * Awaited after a message is shown and before it is acknowledged, so an app can make it
    * durable first (the server deletes a message once acknowledged). If it fails, the message

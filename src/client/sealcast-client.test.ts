@@ -6,6 +6,7 @@ import { deliverFrame, fakePeer, FakeServer } from './fake-server.test-support.j
 import { SealcastClient, type ClientEvents, type ClientOptions } from './sealcast-client.js';
 import { MemoryStorage } from './storage.js';
 import { TrustStore } from './trust-store.js';
+import type { RetiredIdentity, RetiredIdentityStore } from './identity-ring.js';
 
 async function client(server: FakeServer, opts: Partial<ClientOptions> & { identity?: Identity } = {}) {
   const identity = opts.identity ?? (await generateIdentity());
@@ -421,5 +422,41 @@ test('bad names, titles, counts and texts in pushes and replies are refused with
   asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [{ ...title, name: 'clip 2 (final)' }] } });
   assert.deepEqual((await c.listVideos()).map((t) => t.name), ['clip 2 (final)']);
   await asked;
+  await c.close();
+});
+
+test('after a rotation and a restart, mail sealed to the old key still opens (retired identities on disk)', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const oldId = await generateIdentity();
+  let kept: RetiredIdentity[] = [];
+  const retiredStore: RetiredIdentityStore = { load: async () => kept, save: async (list) => void (kept = list) };
+  const storage = new MemoryStorage();
+  const first = await client(server, { identity: oldId, retiredStore, storage });
+  await first.c.connect();
+  const newId = await generateIdentity();
+  await first.c.rotateKey(newId);
+  await first.c.close();
+  // Sealed to the old key before bob learned of the rotation, delivered after the restart.
+  server.backlog = [await deliverFrame(bob, { name: 'alice', bundle: oldId.bundle }, 'sealed to your old key')];
+  const restarted = await client(server, { identity: newId, retiredStore, storage });
+  await restarted.c.connect();
+  await until(() => (restarted.events.message?.length ?? 0) + (restarted.events.rejected?.length ?? 0) === 1);
+  assert.deepEqual(restarted.events.rejected, undefined);
+  assert.equal(restarted.events.message![0]!.text, 'sealed to your old key');
+  const ack = await server.last.waitFor((f) => f.body.case === 'ack');
+  assert.equal(ack.body.case === 'ack' && ack.body.value.rejected, '', 'acknowledged as opened');
+  await restarted.c.close();
+});
+
+test('a rotation whose old key cannot be kept is refused before anything is sent', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const retiredStore: RetiredIdentityStore = { load: async () => [], save: async () => Promise.reject(new Error('ENOSPC: no space left on device')) };
+  const { c, identity } = await client(server, { retiredStore });
+  await c.connect();
+  await assert.rejects(c.rotateKey(await generateIdentity()), (e: ClientError) => e.code === 'STORAGE_FAILED');
+  assert.equal(c.identity, identity);
+  assert.equal(server.last.received.filter((f) => f.body.case === 'keyRotation').length, 0);
   await c.close();
 });

@@ -50,7 +50,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
     }
     const emit = this.emit.bind(this) as SealcastClient['emit'];
     const reportError = (failure: { code: string; message: string }) => emit('error', failure);
-    this.ring = new IdentityRing(opts.identity, opts.retiredIdentities);
+    this.ring = new IdentityRing(opts.identity, opts.retiredIdentities, opts.retiredStore);
     this.queue = new SerialQueue(reportError);
     this.saved = new SavedState(opts.storage, reportError);
     const connection = (this.connection = new Connection(
@@ -141,7 +141,10 @@ export class SealcastClient extends Emitter<ClientEvents> {
    * TIMEOUT, CLOSED, STATE_DAMAGED.
    */
   connect(): Promise<void> {
-    return this.connection.connect(() => this.saved.load());
+    return this.connection.connect(async () => {
+      await this.saved.load();
+      await this.ring.load();
+    });
   }
 
   /**
@@ -283,11 +286,14 @@ export class SealcastClient extends Emitter<ClientEvents> {
    * Replaces our key (PROTOCOL.md §Keys): the old key signs the new bundle, the new
    * key signs this connection's login input. On success the server rebinds our
    * name and peers see KEY_CHANGED. Persist `newIdentity` BEFORE calling this, or a
-   * crash could leave the server bound to a key that exists nowhere.
+   * crash could leave the server bound to a key that exists nowhere. The current key
+   * goes to the retiredStore first (STORAGE_FAILED, with nothing sent, if it cannot),
+   * so mail still sealed to it opens after a restart.
    */
   async rotateKey(newIdentity: Identity): Promise<void> {
     const session = this.connection.session;
     if (this.connection.state !== 'online' || !session) throw new ClientError('NOT_CONNECTED', 'not connected');
+    await this.ring.prepareRotation(newIdentity);
     const signature = await signRotation(this.ring.current, this.name, newIdentity.bundle);
     const newLoginSignature = await signLogin(newIdentity, session.nonce, session.certFingerprint, this.name);
     const reply = await this.request({ body: { case: 'keyRotation', value: { newBundle: newIdentity.bundle.bytes, signature, newLoginSignature } } });

@@ -264,11 +264,12 @@ async function rotate(client: SealcastClient, idFile: string, ui: TerminalPrinte
     await saveIdentity(pendingFile, next);
     await client.rotateKey(next);
     renameSync(pendingFile, idFile);
-    ui.line(ui.green('your key was replaced; your peers are told, signed by your old key (they must /accept it)'));
+    ui.line(ui.green('your key was replaced; your peers are told, signed by your old key (they must /accept it). ' +
+      'The old key is kept (identity.retired.json beside your identity) for messages still sealed to it.'));
   } catch (e) {
     // Only a definite refusal proves the server kept the old key; after a timeout or a
     // dropped connection it may have switched, so the new key must survive.
-    if (isClientError(e) && (e.code === 'BAD_ROTATION' || e.code === 'NOT_CONNECTED' || e.code === 'RATE_LIMITED')) {
+    if (isClientError(e) && (e.code === 'BAD_ROTATION' || e.code === 'NOT_CONNECTED' || e.code === 'RATE_LIMITED' || e.code === 'STORAGE_FAILED')) {
       rmSync(pendingFile, { force: true });
       ui.line(ui.red(`rotation refused: ${toCliError(e).message}`));
     } else {
