@@ -28,18 +28,18 @@ test('CLI: /rotate keeps the old key in identity.retired.json; mail sealed to it
 
   const rotated = await runCli(['connect', server.url, '--name', 'alice'], { home, input: '/rotate\n', timeoutMs: 60_000 });
   assert.match(rotated.stdout, /your key was replaced/, rotated.stdout + rotated.stderr);
-  const retiredFile = join(home, 'identity.retired.json');
-  assert.ok(existsSync(retiredFile));
-  assert.equal(statSync(retiredFile).mode & 0o777, 0o600);
   const newAlice = await importIdentity(readFileSync(join(home, 'identity.json'), 'utf8'));
   assert.notEqual(toHex(newAlice.bundle.fingerprint), toHex(oldAlice.bundle.fingerprint));
 
   // Bob sealed this to the key he knew; it waits on the server while alice is away.
   await sendSealedFor(bob, 'alice', [{ name: 'alice', bundle: oldAlice.bundle }], 'sealed to your old key');
   const listen = await runCli(['listen', server.url, '--name', 'alice', '--json', '--count', '1', '--timeout', '30'], { home, timeoutMs: 60_000 });
+  assert.doesNotMatch(listen.stderr, /rejected/);
   assert.equal(listen.code, 0, listen.stderr);
   assert.equal(JSON.parse(listen.stdout.trim()).text, 'sealed to your old key');
-  assert.doesNotMatch(listen.stderr, /rejected/);
+  const retiredFile = join(home, 'identity.retired.json');
+  assert.ok(existsSync(retiredFile));
+  assert.equal(statSync(retiredFile).mode & 0o777, 0o600, 'as private as the identity');
   await bob.close();
 });
 
