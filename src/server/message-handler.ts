@@ -62,7 +62,7 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
       return;
     }
     conn.sendEncoded(encodeAcceptedFrame(req, send.id, deliveredNow, recipients.length - deliveredNow), 'turn');
-    for (const by of settled.ackedBy) conn.sendEncoded(encodeDeliveredFrame(send.id, by), 'turn');
+    for (const r of settled.ackedBy) conn.sendEncoded(encodeDeliveredFrame(send.id, r.by, r.rejected), 'turn');
   });
   if (duplicate) return;
   hub.metrics.inc('messages_routed_total');
@@ -78,13 +78,16 @@ export function handleSend(hub: Hub, conn: ClientConnection, req: number, send: 
   hub.metrics.inc('messages_delivered_total', deliveredNow);
 }
 
-/** The recipient has opened the message: forget its copy and tell the sender (now, or with Accepted). */
+/**
+ * The recipient is done with the message (opened it, or rejected it with a code the sender is
+ * told): forget its copy and tell the sender (now, or with Accepted).
+ */
 export function handleAck(hub: Hub, conn: ClientConnection, _req: number, ack: Ack): void {
-  const removed = hub.mailbox.ack(conn.name!, ack.id);
+  const removed = hub.mailbox.ack(conn.name!, ack.id, ack.rejected);
   if (!removed) return;
   hub.metrics.inc('messages_acked_total');
   if (removed.inSettle) return;
-  hub.presence.get(removed.sender)?.sendEncoded(encodeDeliveredFrame(ack.id, conn.name!), 'turn');
+  hub.presence.get(removed.sender)?.sendEncoded(encodeDeliveredFrame(ack.id, conn.name!, ack.rejected), 'turn');
 }
 
 /** The sender's messages that the server still holds, per recipient. */

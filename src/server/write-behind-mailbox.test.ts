@@ -40,7 +40,7 @@ test('write-behind: a message acknowledged before the write is never stored; Acc
   assert.equal(box.submit(m, cb).duplicate, false);
   assert.equal(box.bytesFor('bob'), 100, 'queued bytes count against the mailbox');
   assert.deepEqual(box.ack('bob', m.id), { sender: 'alice', inSettle: true });
-  assert.deepEqual(seen, [{ ok: true, ackedBy: ['bob'] }], 'settled at once: nothing left to store');
+  assert.deepEqual(seen, [{ ok: true, ackedBy: [{ by: 'bob', rejected: '' }] }], 'settled at once: nothing left to store');
   assert.equal(box.bytesFor('bob'), 0);
   assert.equal(box.ack('bob', m.id), undefined, 'a second ack finds nothing');
   await wait(80);
@@ -75,7 +75,7 @@ test('write-behind: to-all keeps only the copies not yet acknowledged; reads see
   const forCarol = box.forRecipient('carol', 0, 10);
   assert.equal(forCarol.length, 1);
   assert.equal(forCarol[0]!.sender, 'alice');
-  assert.deepEqual(seen, [{ ok: true, ackedBy: ['bob'] }]);
+  assert.deepEqual(seen, [{ ok: true, ackedBy: [{ by: 'bob', rejected: '' }] }]);
   assert.deepEqual(store.counts(), { messages: 1, deliveries: 2 }, 'carol and dave, not bob');
   assert.deepEqual(box.pendingFrom('alice').map((p) => p.to).sort(), ['carol', 'dave']);
 });

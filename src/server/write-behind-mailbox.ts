@@ -5,8 +5,14 @@ import type { DeliveryRef, MailboxStore, PendingEntry, StoreMessageInput, Stored
  * that writing it failed (the sender is told; it was not accepted).
  */
 export type Settled =
-  | { ok: true; /** Recipients that acknowledged before it was written (never stored). */ ackedBy: string[] }
+  | { ok: true; /** Recipients that acknowledged before it was written (never stored). */ ackedBy: AckReceipt[] }
   | { ok: false; error: Error };
+
+/** One recipient's acknowledgement: `rejected` is empty when it opened the message, else its rejection code. */
+export interface AckReceipt {
+  by: string;
+  rejected: string;
+}
 
 interface Pending {
   input: StoreMessageInput;
@@ -15,7 +21,7 @@ interface Pending {
   hex: string;
   /** Recipients that have not acknowledged yet. */
   waiting: Set<string>;
-  ackedBy: string[];
+  ackedBy: AckReceipt[];
   onSettled: ((s: Settled) => void)[];
 }
 
@@ -105,16 +111,17 @@ export class WriteBehindMailbox {
   }
 
   /**
-   * Recipient's acknowledgement of message `id`; returns its sender when the recipient held a
-   * copy. `inSettle`: the message is still queued, its sender has not been told Accepted yet,
-   * and learns of this ack through `ackedBy` when it is.
+   * Recipient's acknowledgement of message `id` (`rejected`: its rejection code, empty when it
+   * opened it); returns its sender when the recipient held a copy. `inSettle`: the message is
+   * still queued, its sender has not been told Accepted yet, and learns of this ack through
+   * `ackedBy` when it is.
    */
-  ack(recipient: string, id: Uint8Array): { sender: string; inSettle: boolean } | undefined {
+  ack(recipient: string, id: Uint8Array, rejected = ''): { sender: string; inSettle: boolean } | undefined {
     const hex = idHex(id);
     const p = this.byId.get(hex)?.find((q) => q.waiting.has(recipient));
     if (p) {
       p.waiting.delete(recipient);
-      p.ackedBy.push(recipient);
+      p.ackedBy.push({ by: recipient, rejected });
       this.addBytes(recipient, -p.input.envelope.byteLength);
       // Acknowledged by everyone before it was written: nothing left to store.
       if (p.waiting.size === 0) this.settle(p, { ok: true, ackedBy: p.ackedBy });
