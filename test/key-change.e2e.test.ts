@@ -46,7 +46,8 @@ test('rotation and operator reset both warn every client that knew the old key',
   const mallory = await generateIdentity();
   const stranger = await testClient(server.url, 'dave', { pin });
   const fake = await generateIdentity();
-  (stranger as unknown as { identity: typeof mallory }).identity = mallory; // sign with a key the server does not know
+  // Sign with a key the server does not know (the identity ring is the core's private state).
+  (stranger as unknown as { ring: { rotate(next: typeof mallory): void } }).ring.rotate(mallory);
   await assert.rejects(stranger.rotateKey(fake), (e: { code?: string }) => e.code === 'BAD_ROTATION');
   await stranger.close();
 

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { ClientError, isClientError, SealcastClient } from '../client/index.js';
-import { SUITES, type SuiteName } from '../crypto/index.js';
+import { ClientError, isClientError, SealcastClient, type SuiteName, SUITES } from '../client/index.js';
 import { canonicalName } from '../protocol/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FileStorage } from './file-storage.js';
-import { identityPath, sealcastHome, statePath } from './home.js';
+import { identityPath, retiredPath, sealcastHome, statePath } from './home.js';
 import { loadOrCreateIdentity, pendingRotationPath } from './identity-file.js';
 import { KnownServers, parseFingerprint } from './known-servers.js';
 import { nodeConnector, normalizeUrl } from './node-connector.js';
+import { FileRetiredIdentities } from './retired-identities.js';
 import { stringOption, type ParsedCommand } from './options.js';
 
 /** What a client command needs to reach a server. */
@@ -123,6 +123,7 @@ export async function createSession(input: SessionInput): Promise<Session> {
     identity,
     connector: nodeConnector(verifyCert),
     storage: new FileStorage(statePath(idPath)),
+    retiredStore: new FileRetiredIdentities(retiredPath(idPath)),
     clientName: 'sealcast-cli/0.1',
     autoReconnect: input.autoReconnect ?? false,
     receive: input.receive ?? true,

@@ -16,3 +16,8 @@ export function identityPath(flag: string | undefined, env: NodeJS.ProcessEnv = 
 export function statePath(identityFile: string): string {
   return join(dirname(identityFile), `${basename(identityFile, '.json')}.state.json`);
 }
+
+/** The identities a key rotation retired, beside it: identity.json → identity.retired.json. */
+export function retiredPath(identityFile: string): string {
+  return join(dirname(identityFile), `${basename(identityFile, '.json')}.retired.json`);
+}

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { exportIdentity, generateIdentity, importIdentity, type Identity, type SuiteName } from '../crypto/index.js';
+import { exportIdentity, generateIdentity, importIdentity, type Identity, type SuiteName } from '../client/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { CliError } from './cli-error.js';
 

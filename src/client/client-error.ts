@@ -33,3 +33,8 @@ export class ClientError extends Error {
 export function isClientError(e: unknown, code?: ClientErrorCode): e is ClientError {
   return e instanceof ClientError && (code === undefined || e.code === code);
 }
+
+/** The human text of anything thrown, for error events and wrapped errors. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -12,3 +12,5 @@ export * from './storage.js';
 export * from './trust-store.js';
 export * from './video-stream.js';
 export * from './identity-transfer.js';
+export * from './identity-keys.js';
+export { MAX_RETIRED, RETIRED_KEEP_MS, type RetiredIdentity, type RetiredIdentityStore } from './identity-ring.js';

@@ -6,6 +6,7 @@ import { deliverFrame, fakePeer, FakeServer } from './fake-server.test-support.j
 import { SealcastClient, type ClientEvents, type ClientOptions } from './sealcast-client.js';
 import { MemoryStorage } from './storage.js';
 import { TrustStore } from './trust-store.js';
+import type { RetiredIdentity, RetiredIdentityStore } from './identity-ring.js';
 
 async function client(server: FakeServer, opts: Partial<ClientOptions> & { identity?: Identity } = {}) {
   const identity = opts.identity ?? (await generateIdentity());
@@ -298,4 +299,164 @@ test('replay window and peer keys persist across clients sharing storage', async
   assert.ok(JSON.parse((await storage.get('peers'))!).bob, 'bob is remembered');
   await b.c.close();
   void fromHex;
+});
+
+test('a damaged peer record stops the login (STATE_DAMAGED) instead of trusting the next key as new', async () => {
+  const server = new FakeServer();
+  const carolOld = await generateIdentity();
+  await fakePeer(server, 'carol'); // the server now announces another key for carol
+  const storage = new MemoryStorage();
+  const trust = await TrustStore.load(storage);
+  trust.observe('carol', carolOld.bundle);
+  await trust.save();
+  const stored = JSON.parse((await storage.get('peers'))!);
+  stored.carol.fingerprint = stored.carol.fingerprint.slice(0, 40); // one damaged record
+  await storage.set('peers', JSON.stringify(stored));
+  const { c, events } = await client(server, { storage });
+  await assert.rejects(c.connect(), (e: ClientError) => e.code === 'STATE_DAMAGED' && /"carol"/.test(e.message));
+  assert.equal(server.connections.length, 0, 'nothing was sent');
+  assert.equal(events.keyChanged, undefined);
+});
+
+test('a failed state write (disk full) is an error event and a rejected close, never an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const server = new FakeServer();
+    await fakePeer(server, 'bob');
+    await fakePeer(server, 'carol');
+    const storage = new MemoryStorage();
+    storage.set = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const { c, events } = await client(server, { storage });
+    await c.connect();
+    await until(() => (events.error ?? []).some((e) => e.code === 'STORAGE_FAILED'));
+    assert.match(events.error!.find((e) => e.code === 'STORAGE_FAILED')!.message, /could not be saved: ENOSPC/);
+    assert.equal(c.state, 'online', 'the session goes on');
+    await assert.rejects(c.close(), (e: ClientError) => e.code === 'STORAGE_FAILED');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
+test('first contact with 1,000 names is one batched state write, not one per name', async () => {
+  const server = new FakeServer();
+  const ids = await Promise.all(Array.from({ length: 4 }, () => generateIdentity()));
+  for (let i = 0; i < 1000; i++) server.registered.set(`peer${i}`, ids[i % ids.length]!.bundle.bytes);
+  const storage = new MemoryStorage();
+  const writes: string[] = [];
+  const set = storage.set.bind(storage);
+  storage.set = async (k, v) => {
+    writes.push(k);
+    return set(k, v);
+  };
+  const { c } = await client(server, { storage, requestTimeoutMs: 60_000 });
+  await c.connect();
+  assert.equal(c.peerList().length, 1001);
+  await c.close();
+  assert.deepEqual(writes, ['peers'], 'one write of the peer keys, after the Welcome');
+  assert.equal(Object.keys(JSON.parse((await storage.get('peers'))!)).length, 1000, 'every name is kept');
+});
+
+const EVIL_NAME = '\u001b]0;owned\u0007\u001b[2J' + 'x'.repeat(5_000);
+
+test('server frames are checked like client frames: a Welcome naming a peer with 5,000 characters of escapes is refused', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  server.registered.set(EVIL_NAME, (await generateIdentity()).bundle.bytes);
+  const { c } = await client(server);
+  await assert.rejects(c.connect(), (e: ClientError) =>
+    e.code === 'BAD_SERVER_FRAME' && /welcome\.peers\.name: not a valid user name \(5014 characters\)/.test(e.message) && !e.message.includes('\u001b'));
+  assert.equal(c.state, 'idle');
+  assert.deepEqual(c.peerList().map((p) => p.name), [], 'nothing of that roster was learned');
+});
+
+test('bad names, titles, counts and texts in pushes and replies are refused with the field named', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const aliceId = await generateIdentity();
+  const { c, events } = await client(server, { identity: aliceId });
+  await c.connect();
+  const conn = server.last;
+  const errors = () => (events.error ?? []).filter((e) => e.code === 'BAD_SERVER_FRAME').map((e) => e.message);
+
+  // A push: a roster update for a peer whose name is not a user name.
+  conn.push({ body: { case: 'rosterUpdate', value: { event: 1, peer: { name: 'Bob\u009b2J', bundle: bob.identity.bundle.bytes, online: true } } } });
+  await until(() => errors().length === 1);
+  assert.match(errors()[0]!, /roster_update\.peer\.name: not a valid user name/);
+  assert.deepEqual(c.peerList().map((p) => p.name), ['alice', 'bob']);
+  assert.equal(events.joined, undefined);
+
+  // A delivery from an invalid name is dropped, not opened, not acknowledged.
+  const d = await deliverFrame(bob, { name: 'alice', bundle: aliceId.bundle }, 'hi');
+  if (d.body?.case === 'deliver') d.body.value.from = 'bob\u202e';
+  conn.push(d);
+  await until(() => errors().length === 2);
+  assert.match(errors()[1]!, /deliver\.from/);
+  assert.equal(conn.received.filter((f) => f.body.case === 'ack').length, 0);
+
+  // Replies: the request that waits for them fails at once with the reason.
+  const reply = async (pred: (f: { body: { case?: string } }) => boolean, body: Parameters<typeof conn.push>[0]['body']) => {
+    const f = await conn.waitFor(pred);
+    conn.push({ req: f.req, body });
+  };
+  const title = { name: '../../etc', durationMs: 1, renditions: [], state: 'ready', progress: 0, error: '' };
+  let asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [title] } });
+  await assert.rejects(c.listVideos(), (e: ClientError) => e.code === 'BAD_SERVER_FRAME' && /video_list\.titles\.name: looks like a path/.test(e.message));
+  await asked;
+  conn.received.length = 0;
+  const many = Array.from({ length: 17 }, () => ({ height: 240, width: 426, bandwidth: 1 }));
+  asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [{ ...title, name: 'clip', renditions: many }] } });
+  await assert.rejects(c.listVideos(), (e: ClientError) => /video_list\.titles\.renditions: at most 16 entries, got 17/.test(e.message));
+  await asked;
+  conn.received.length = 0;
+  asked = reply((f) => f.body.case === 'pendingRequest', { case: 'error', value: { code: 99, name: 'OOPS', message: 'fine\u001b[1A\u001b[2Kforged line' } });
+  await assert.rejects(c.pending(), (e: ClientError) => e.code === 'BAD_SERVER_FRAME' && /error\.message: control or bidirectional characters/.test(e.message));
+  await asked;
+  // The positive control: well-formed answers pass.
+  conn.received.length = 0;
+  asked = reply((f) => f.body.case === 'videoListRequest', { case: 'videoList', value: { titles: [{ ...title, name: 'clip 2 (final)' }] } });
+  assert.deepEqual((await c.listVideos()).map((t) => t.name), ['clip 2 (final)']);
+  await asked;
+  await c.close();
+});
+
+test('after a rotation and a restart, mail sealed to the old key still opens (retired identities on disk)', async () => {
+  const server = new FakeServer();
+  const bob = await fakePeer(server, 'bob');
+  const oldId = await generateIdentity();
+  let kept: RetiredIdentity[] = [];
+  const retiredStore: RetiredIdentityStore = { load: async () => kept, save: async (list) => void (kept = list) };
+  const storage = new MemoryStorage();
+  const first = await client(server, { identity: oldId, retiredStore, storage });
+  await first.c.connect();
+  const newId = await generateIdentity();
+  await first.c.rotateKey(newId);
+  await first.c.close();
+  // Sealed to the old key before bob learned of the rotation, delivered after the restart.
+  server.backlog = [await deliverFrame(bob, { name: 'alice', bundle: oldId.bundle }, 'sealed to your old key')];
+  const restarted = await client(server, { identity: newId, retiredStore, storage });
+  await restarted.c.connect();
+  await until(() => (restarted.events.message?.length ?? 0) + (restarted.events.rejected?.length ?? 0) === 1);
+  assert.deepEqual(restarted.events.rejected, undefined);
+  assert.equal(restarted.events.message![0]!.text, 'sealed to your old key');
+  const ack = await server.last.waitFor((f) => f.body.case === 'ack');
+  assert.equal(ack.body.case === 'ack' && ack.body.value.rejected, '', 'acknowledged as opened');
+  await restarted.c.close();
+});
+
+test('a rotation whose old key cannot be kept is refused before anything is sent', async () => {
+  const server = new FakeServer();
+  await fakePeer(server, 'bob');
+  const retiredStore: RetiredIdentityStore = { load: async () => [], save: async () => Promise.reject(new Error('ENOSPC: no space left on device')) };
+  const { c, identity } = await client(server, { retiredStore });
+  await c.connect();
+  await assert.rejects(c.rotateKey(await generateIdentity()), (e: ClientError) => e.code === 'STORAGE_FAILED');
+  assert.equal(c.identity, identity);
+  assert.equal(server.last.received.filter((f) => f.body.case === 'keyRotation').length, 0);
+  await c.close();
 });

@@ -49,3 +49,61 @@ test('damaged state fails loudly instead of silently trusting every key anew', a
   await storage.set('peers', '{not json');
   await assert.rejects(TrustStore.load(storage), /damaged/);
 });
+
+test('one damaged record fails the load, naming it, instead of being dropped (a TOFU bypass)', async () => {
+  const good = { fingerprint: '01'.repeat(32), firstSeen: 1, verified: true };
+  const damaged: [string, unknown][] = [
+    ['carol', { ...good, fingerprint: '01'.repeat(31) }],
+    ['carol', { ...good, fingerprint: undefined }],
+    ['carol', 'not a record'],
+    ['carol', null],
+    ['carol', { ...good, pending: 'zz' }],
+    ['carol', { ...good, bundle: 'not base64!' }],
+    ['carol', { ...good, verified: 'yes' }],
+    ['carol', { ...good, firstSeen: 'yesterday' }],
+    ['Carol', good],
+    ['\u001b[2Jcarol', good],
+  ];
+  for (const [name, record] of damaged) {
+    const storage = new MemoryStorage();
+    await storage.set('peers', JSON.stringify({ bob: good, [name]: record }));
+    await assert.rejects(TrustStore.load(storage), (e: Error) => /damaged/.test(e.message) && !e.message.includes('\u001b'), `${name}: ${JSON.stringify(record)}`);
+  }
+  // The positive control: the same file without the damage loads, with both records.
+  const storage = new MemoryStorage();
+  await storage.set('peers', JSON.stringify({ bob: good, carol: { ...good, pending: '02'.repeat(32), bundle: 'AAEC' } }));
+  const store = await TrustStore.load(storage);
+  assert.deepEqual(store.names(), ['bob', 'carol']);
+  assert.equal(store.isBlocked('carol'), true);
+});
+
+test('the store never writes by itself: it marks itself dirty and tells its owner', async () => {
+  const storage = new MemoryStorage();
+  let told = 0;
+  const store = await TrustStore.load(storage, () => told++);
+  store.observe('bob', new Uint8Array(32).fill(1));
+  store.observe('carol', new Uint8Array(32).fill(2));
+  assert.equal(told, 2);
+  assert.equal(store.dirty, true);
+  assert.equal(await storage.get('peers'), undefined, 'nothing written yet');
+  await store.save();
+  assert.equal(store.dirty, false);
+  assert.deepEqual(Object.keys(JSON.parse((await storage.get('peers'))!)), ['bob', 'carol']);
+});
+
+test('a failed write rejects and leaves the store dirty, so the next save writes it', async () => {
+  let fail = true;
+  const storage = new MemoryStorage();
+  const set = storage.set.bind(storage);
+  storage.set = async (k, v) => {
+    if (fail) throw new Error('ENOSPC: no space left on device');
+    return set(k, v);
+  };
+  const store = await TrustStore.load(storage);
+  store.observe('bob', new Uint8Array(32).fill(1));
+  await assert.rejects(store.save(), /ENOSPC/);
+  assert.equal(store.dirty, true);
+  fail = false;
+  await store.save();
+  assert.ok(JSON.parse((await storage.get('peers'))!).bob);
+});

@@ -1,4 +1,5 @@
 import { fromBase64, toBase64, toHex } from '../crypto/index.js';
+import { canonicalName, isValidName, LIMITS } from '../protocol/index.js';
 import type { ClientStorage } from './storage.js';
 
 /** What a client remembers of one peer's key. */
@@ -28,24 +29,45 @@ export interface KeySighting {
 }
 
 const KEY = 'peers';
+/** The longest base64 text a bundle of LIMITS.maxBundleBytes takes. */
+const MAX_BUNDLE_BASE64 = Math.ceil(LIMITS.maxBundleBytes / 3) * 4;
 
 /**
  * Trust on first use of peer keys, like SSH's known_hosts and Signal's safety
  * numbers. The first key seen for a name is remembered. A later different key is
  * never adopted silently: the OLD key stays the trusted one and the peer is marked
  * changed (blocked for sending) until the user accepts the new key with `accept`.
- * State survives restarts through ClientStorage (key "peers").
+ * State survives restarts through ClientStorage (key "peers"), written by whoever owns
+ * the store (SavedState batches the writes): a roster of 1,000 new names is one write,
+ * not 1,000.
  */
 export class TrustStore {
   private saving: Promise<void> = Promise.resolve();
+  private dirty_ = false;
 
-  private constructor(private readonly storage: ClientStorage, private readonly peers: Map<string, PeerTrust>) {}
+  private constructor(
+    private readonly storage: ClientStorage,
+    private readonly peers: Map<string, PeerTrust>,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** True when there are changes not yet handed to save(). */
+  get dirty(): boolean {
+    return this.dirty_;
+  }
+
+  private changed(): void {
+    this.dirty_ = true;
+    this.onChange();
+  }
 
   /**
-   * Loads the store. A damaged record fails loudly rather than starting empty:
-   * starting empty would silently re-trust whatever keys the server hands out next.
+   * Loads the store. Damage fails loudly rather than being skipped or starting empty:
+   * a dropped record would make the next key the server announces for that peer look
+   * like a first sighting and be trusted silently. `onChange` is told of every change
+   * so that the owner can write the store (batched); the store never writes by itself.
    */
-  static async load(storage: ClientStorage): Promise<TrustStore> {
+  static async load(storage: ClientStorage, onChange: () => void = () => undefined): Promise<TrustStore> {
     const raw = await storage.get(KEY);
     const map = new Map<string, PeerTrust>();
     if (raw !== undefined) {
@@ -55,20 +77,14 @@ export class TrustStore {
       } catch {
         throw new Error('the stored peer keys are damaged (not JSON); refusing to start with an empty trust store');
       }
-      if (!parsed || typeof parsed !== 'object') throw new Error('the stored peer keys are damaged');
-      for (const [name, t] of Object.entries(parsed as Record<string, PeerTrust>)) {
-        if (t && typeof t.fingerprint === 'string' && /^[0-9a-f]{64}$/.test(t.fingerprint)) {
-          map.set(name, {
-            fingerprint: t.fingerprint,
-            bundle: typeof t.bundle === 'string' ? t.bundle : undefined,
-            firstSeen: typeof t.firstSeen === 'number' ? t.firstSeen : 0,
-            verified: t.verified === true,
-            pending: typeof t.pending === 'string' ? t.pending : undefined,
-          });
-        }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the stored peer keys are damaged (not an object of peers)');
+      let n = 0;
+      for (const [name, t] of Object.entries(parsed as Record<string, unknown>)) {
+        n++;
+        map.set(name, parseRecord(name, t, n));
       }
     }
-    return new TrustStore(storage, map);
+    return new TrustStore(storage, map, onChange);
   }
 
   /**
@@ -82,7 +98,7 @@ export class TrustStore {
     const t = this.peers.get(name);
     if (!t) {
       this.peers.set(name, { fingerprint: fp, bundle: sighting.bytes ? toBase64(sighting.bytes) : undefined, firstSeen: now, verified: false });
-      void this.save();
+      this.changed();
       return { status: 'new' };
     }
     if (t.fingerprint === fp) {
@@ -96,12 +112,12 @@ export class TrustStore {
         t.bundle = toBase64(sighting.bytes);
         dirty = true;
       }
-      if (dirty) void this.save();
+      if (dirty) this.changed();
       return { status: 'same' };
     }
     if (t.pending !== fp) {
       t.pending = fp;
-      void this.save();
+      this.changed();
     }
     return { status: 'changed', previous: t.fingerprint };
   }
@@ -144,7 +160,7 @@ export class TrustStore {
     t.firstSeen = now;
     delete t.pending;
     t.verified = false;
-    void this.save();
+    this.changed();
     return true;
   }
 
@@ -153,14 +169,48 @@ export class TrustStore {
     const t = this.peers.get(name);
     if (!t || t.pending !== undefined) return false;
     t.verified = verified;
-    void this.save();
+    this.changed();
     return true;
   }
 
-  /** Writes the store; writes are serialised so the last state always wins. */
+  /**
+   * Writes the store as it is now; writes are serialised so the last state always wins.
+   * A failed write rejects and leaves the store dirty, so the next save tries again.
+   */
   save(): Promise<void> {
     const snapshot = JSON.stringify(Object.fromEntries(this.peers));
-    this.saving = this.saving.catch(() => undefined).then(() => this.storage.set(KEY, snapshot));
-    return this.saving;
+    this.dirty_ = false;
+    const write = this.saving.catch(() => undefined).then(() => this.storage.set(KEY, snapshot));
+    this.saving = write;
+    return write.catch((e: unknown) => {
+      this.dirty_ = true;
+      throw e;
+    });
   }
+}
+
+const HEX_FINGERPRINT = /^[0-9a-f]{64}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** One stored record, checked field by field; anything off throws, naming the record. */
+function parseRecord(name: string, t: unknown, n: number): PeerTrust {
+  const which = isValidName(name) ? `the record of "${name}"` : `record ${n} (its name is not a valid peer name)`;
+  const damaged = (what: string) => new Error(`the stored peer keys are damaged: ${which} ${what}; refusing to start, since a key announced for this peer next would be trusted as new`);
+  if (!isValidName(name) || canonicalName(name) !== name) throw damaged('is stored under an invalid name');
+  if (!t || typeof t !== 'object' || Array.isArray(t)) throw damaged('is not an object');
+  const r = t as Record<string, unknown>;
+  if (typeof r.fingerprint !== 'string' || !HEX_FINGERPRINT.test(r.fingerprint)) throw damaged('has no valid fingerprint (64 hex digits)');
+  if (r.bundle !== undefined && (typeof r.bundle !== 'string' || !BASE64.test(r.bundle) || r.bundle.length > MAX_BUNDLE_BASE64)) {
+    throw damaged('has a damaged bundle');
+  }
+  if (typeof r.firstSeen !== 'number' || !Number.isFinite(r.firstSeen)) throw damaged('has no valid firstSeen time');
+  if (typeof r.verified !== 'boolean') throw damaged('has no valid verified flag');
+  if (r.pending !== undefined && (typeof r.pending !== 'string' || !HEX_FINGERPRINT.test(r.pending))) throw damaged('has a damaged pending fingerprint');
+  return {
+    fingerprint: r.fingerprint,
+    ...(r.bundle !== undefined ? { bundle: r.bundle as string } : {}),
+    firstSeen: r.firstSeen,
+    verified: r.verified,
+    ...(r.pending !== undefined ? { pending: r.pending as string } : {}),
+  };
 }

@@ -16,6 +16,8 @@ export const LIMITS = {
   maxPlaintextBytes: 64 * 1024,
   maxTitleChars: 128,
   maxPolicyChars: 32,
+  /** Ack.rejected and Delivered.rejected: a stable code, e.g. NOT_A_RECIPIENT. */
+  maxRejectionChars: 32,
   idBytes: 16,
   challengeBytes: 32,
   maxNameChars: 32,

@@ -64,6 +64,10 @@ export function validateClientFrameV2(b: ClientFrame['body']): boolean {
       names('lookup.names', b.value.names, false);
       return true;
     case 'queueAck':
+      if (b.value.rejected.length > LIMITS.maxPageItems) bad(`queue_ack.rejected: at most ${LIMITS.maxPageItems}`);
+      for (const [i, r] of b.value.rejected.entries()) {
+        if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(r.code)) bad(`queue_ack.rejected[${i}].code: 1-32 characters of A-Z, 0-9 and _, starting with a letter`);
+      }
       return true;
     case 'keyPackageUpload': {
       const { keyPackages, lastResort } = b.value;

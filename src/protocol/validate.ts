@@ -26,6 +26,12 @@ function checkId(field: string, id: Uint8Array): void {
   checkBytes(field, id, LIMITS.idBytes, LIMITS.idBytes);
 }
 
+/** A rejection code: empty (opened) or a stable code such as NOT_A_RECIPIENT. */
+function checkRejection(field: string, value: string): void {
+  if (value.length > LIMITS.maxRejectionChars) bad(`${field}: at most ${LIMITS.maxRejectionChars} characters, got ${value.length}`);
+  if (value !== '' && !/^[A-Z][A-Z0-9_]*$/.test(value)) bad(`${field}: expected a code of capital letters, digits and "_"`);
+}
+
 function checkRosterUpdate(field: string, u: { peer?: { name: string } }): void {
   if (!u.peer) bad(`${field}: peer missing`);
   checkString(`${field}.peer.name`, u.peer.name, LIMITS.maxNameChars);
@@ -58,6 +64,7 @@ export function validateClientFrame(f: ClientFrame): void {
       return;
     case 'ack':
       checkId('ack.id', b.value.id);
+      checkRejection('ack.rejected', b.value.rejected);
       return;
     case 'peerRequest':
       checkString('peer_request.name', b.value.name, LIMITS.maxNameChars);
@@ -110,6 +117,7 @@ export function validateServerFrame(f: ServerFrame): void {
       return;
     case 'delivered':
       checkId('delivered.id', b.value.id);
+      checkRejection('delivered.rejected', b.value.rejected);
       return;
     case 'peerInfo':
       checkString('peer_info.name', b.value.name, LIMITS.maxNameChars);

@@ -29,7 +29,9 @@ test('Accepted and Delivered frames are byte for byte what protobuf-es writes', 
       `req ${req}, now ${deliveredNow}, stored ${stored}`,
     );
   }
-  for (const id of ids) for (const by of names) {
-    assert.deepEqual(encodeDeliveredFrame(id, by), encodeServerFrame({ body: { case: 'delivered', value: { id, by } } }), `by "${by}"`);
+  for (const id of ids) for (const by of names) for (const rejected of ['', 'NOT_A_RECIPIENT', 'R'.repeat(32)]) {
+    assert.deepEqual(
+      encodeDeliveredFrame(id, by, rejected), encodeServerFrame({ body: { case: 'delivered', value: { id, by, rejected } } }), `by "${by}", rejected "${rejected}"`,
+    );
   }
 });

@@ -99,11 +99,12 @@ export function encodeAcceptedFrame(req: number, id: Uint8Array, deliveredNow: n
   ]);
 }
 
-/** ServerFrame{Delivered}: recipient `by` has opened message `id`. */
-export function encodeDeliveredFrame(id: Uint8Array, by: string): Uint8Array {
+/** ServerFrame{Delivered}: recipient `by` is done with message `id`: opened, or rejected with code `rejected`. */
+export function encodeDeliveredFrame(id: Uint8Array, by: string, rejected = ''): Uint8Array {
   const f = no.delivered_;
   return frame(0, no.delivered, [
     [f.id!.number, id],
     [f.by!.number, utf8.encode(by)],
+    [f.rejected!.number, utf8.encode(rejected)],
   ]);
 }

@@ -1,13 +1,15 @@
-import { isClientError, SealcastClient } from '../client/index.js';
-import { fingerprintDigits } from '../crypto/index.js';
+import { fingerprintDigits, isClientError, SealcastClient } from '../client/index.js';
 import { CLOSE_CODES } from '../protocol/index.js';
 import { browserConnector } from './browser-connector.js';
-import { forgetBrowserIdentity, IdbClientStorage, loadBrowserIdentity, saveBrowserIdentity, type BrowserIdentity } from './browser-storage.js';
+import {
+  forgetBrowserIdentity, IdbClientStorage, IdbRetiredIdentities, loadBrowserIdentity, pendingRotation, saveBrowserIdentity, type BrowserIdentity,
+} from './browser-storage.js';
 import { IdbChatHistory } from './chat-history.js';
 import { ChatState, type ChatLine } from './chat-state.js';
 import { ChatView } from './chat-view.js';
 import { h, keepFocus } from './dom.js';
 import type { IdbStore } from './idb.js';
+import { checkExportPassphrase, createBrowserIdentity } from './identity-setup.js';
 import { renderIdentityView } from './identity-view.js';
 import { renderSignIn } from './signin-view.js';
 import { VideosView } from './videos-view.js';
@@ -62,9 +64,23 @@ export class App {
     const saved = await loadBrowserIdentity(this.idb);
     if (!saved) return renderSignIn(this.root, (b) => this.signIn(b));
     await this.chat.load();
+    const pending = await pendingRotation.load(this.idb);
     this.begin(saved);
     this.renderShell();
-    await this.connectUntilUp();
+    const refused = await this.connectUntilUp();
+    if (!pending) return;
+    if (!refused) {
+      // The old key still signs in: the interrupted rotation never took effect.
+      await pendingRotation.clear(this.idb);
+    } else if (isClientError(refused, 'NAME_TAKEN')) {
+      // The server took the new key before the page closed: it is ours now.
+      await saveBrowserIdentity(this.idb, pending);
+      await pendingRotation.clear(this.idb);
+      await this.client?.close();
+      this.begin(pending);
+      this.renderShell();
+      await this.connectUntilUp();
+    }
   }
 
   /** First sign-in: the identity is kept only once the server accepted it (a taken name keeps the form). */
@@ -86,7 +102,7 @@ export class App {
     this.me = b;
     const client = new SealcastClient({
       url: WS_URL, name: b.name, identity: b.identity, connector: browserConnector, storage: new IdbClientStorage(this.idb),
-      autoReconnect: true, clientName: 'sealcast-web/0.2',
+      retiredStore: new IdbRetiredIdentities(this.idb), autoReconnect: true, clientName: 'sealcast-web/0.2',
       // The server forgets a message once acked: ack only after it is in this browser's history.
       beforeAck: () => this.chat.settled(),
     });
@@ -101,6 +117,9 @@ export class App {
     client.on('error', (e) => void (this.lastError = e.message));
     client.on('delivered', (d) => {
       if (this.chat.delivered(d.id, d.by)) this.render();
+    });
+    client.on('refused', (r) => {
+      if (this.chat.refused(r.id, r.by, r.code)) this.showAlert(`${r.by} received your message but rejected it unread (${r.code}).`);
     });
     client.on('rejected', (r) => this.showAlert(`A message from ${r.from} failed its checks and was dropped (${r.code}: ${r.reason}).`));
     client.on('roster', () => this.render());
@@ -127,18 +146,18 @@ export class App {
     return client;
   }
 
-  /** A returning visitor: keep trying (with backoff) until the server answers. */
-  private async connectUntilUp(): Promise<void> {
+  /** A returning visitor: keep trying (with backoff) until the server answers; returns a refusal that retrying cannot fix. */
+  private async connectUntilUp(): Promise<unknown> {
     const client = this.client!;
     for (let attempt = 0; ; attempt++) {
       try {
         await client.connect();
-        return;
+        return undefined;
       } catch (e) {
         const transient = isClientError(e) && ['CONNECT_FAILED', 'TIMEOUT', 'CLOSED', 'CONNECTING'].includes(e.code);
         if (!transient) {
           this.setStatus('stopped', `Cannot sign in: ${errorText(e)}`);
-          return;
+          return e;
         }
         this.setStatus('offline', 'The server is unreachable. Retrying by itself…');
         await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2)));
@@ -196,9 +215,35 @@ export class App {
     if (view === 'videos') this.videos.show();
     else this.videos.hide();
     if (view === 'identity' && this.me) {
-      renderIdentityView(shell.identity, this.me, { onForget: () => this.forget() });
+      renderIdentityView(shell.identity, this.me, { onForget: () => this.forget(), onRotate: (p) => this.rotate(p) });
     }
     this.render();
+  }
+
+  /**
+   * Replaces this browser's key: the new identity is kept as pending before the server is
+   * asked (the client core keeps the old one for mail still sealed to it), and becomes the
+   * identity once the server agreed.
+   */
+  private async rotate(passphrase?: string): Promise<BrowserIdentity> {
+    const client = this.client;
+    const me = this.me;
+    if (!client || !me) throw new Error('not signed in');
+    if (me.exportFile) await checkExportPassphrase(me.exportFile, passphrase ?? '');
+    const next = await createBrowserIdentity(me.name, me.exportFile ? passphrase : undefined, me.identity.suite);
+    await pendingRotation.save(this.idb, next);
+    try {
+      await client.rotateKey(next.identity);
+    } catch (e) {
+      // A definite refusal leaves the old key in force; otherwise the server may have switched (see start()).
+      if (isClientError(e) && ['BAD_ROTATION', 'NOT_CONNECTED', 'RATE_LIMITED', 'STORAGE_FAILED'].includes(e.code)) await pendingRotation.clear(this.idb);
+      throw e;
+    }
+    await saveBrowserIdentity(this.idb, next);
+    await pendingRotation.clear(this.idb);
+    this.me = next;
+    this.render();
+    return next;
   }
 
   private async forget(): Promise<void> {

@@ -1,5 +1,4 @@
-import type { ClientStorage } from '../client/index.js';
-import { parseBundle, type Identity, type SuiteName } from '../crypto/index.js';
+import { type ClientStorage, type Identity, parseBundle, type RetiredIdentity, type RetiredIdentityStore, type SuiteName } from '../client/index.js';
 import { IdbStore } from './idb.js';
 
 /** ClientStorage (peer keys, replay window) in IndexedDB. */
@@ -37,28 +36,69 @@ export interface BrowserIdentity {
   exportFile?: string;
 }
 
-/** The browser's identity: kept in IndexedDB as non-extractable WebCrypto keys, never sent. */
-export async function loadBrowserIdentity(idb: IdbStore): Promise<BrowserIdentity | undefined> {
-  const s = await idb.get<StoredIdentity>('identity');
+/** Where the identity is kept; a rotation in progress keeps the new one under PENDING until the server agreed. */
+const IDENTITY = 'identity';
+const PENDING = 'identity:pending';
+const RETIRED = 'identity:retired';
+
+async function toIdentity(s: StoredIdentity): Promise<Identity> {
+  return { suite: s.suite, bundle: await parseBundle(s.bundle), signingPrivateKey: s.signingPrivateKey, decryptionPrivateKey: s.decryptionPrivateKey };
+}
+
+async function readIdentity(idb: IdbStore, key: string): Promise<BrowserIdentity | undefined> {
+  const s = await idb.get<StoredIdentity>(key);
   if (!s) return undefined;
-  const bundle = await parseBundle(s.bundle);
-  const identity: Identity = { suite: s.suite, bundle, signingPrivateKey: s.signingPrivateKey, decryptionPrivateKey: s.decryptionPrivateKey };
+  const identity = await toIdentity(s);
   return s.exportFile ? { name: s.name, identity, exportFile: s.exportFile } : { name: s.name, identity };
+}
+
+function stored(b: BrowserIdentity): StoredIdentity {
+  const id = b.identity;
+  return {
+    name: b.name, suite: id.suite, bundle: id.bundle.bytes, signingPrivateKey: id.signingPrivateKey, decryptionPrivateKey: id.decryptionPrivateKey,
+    ...(b.exportFile ? { exportFile: b.exportFile } : {}),
+  };
+}
+
+/** The browser's identity: kept in IndexedDB as non-extractable WebCrypto keys, never sent. */
+export function loadBrowserIdentity(idb: IdbStore): Promise<BrowserIdentity | undefined> {
+  return readIdentity(idb, IDENTITY);
 }
 
 /** Stores the identity (its private keys must be non-extractable: see docs/SECURITY.md). */
 export async function saveBrowserIdentity(idb: IdbStore, b: BrowserIdentity): Promise<void> {
-  const id = b.identity;
-  const s: StoredIdentity = {
-    name: b.name, suite: id.suite, bundle: id.bundle.bytes, signingPrivateKey: id.signingPrivateKey, decryptionPrivateKey: id.decryptionPrivateKey,
-    ...(b.exportFile ? { exportFile: b.exportFile } : {}),
-  };
-  await idb.put('identity', s);
+  await idb.put(IDENTITY, stored(b));
 }
 
-/** Removes the identity and everything kept for it (peer keys, replay window, chat history). */
+/**
+ * A key rotation in progress: the new identity is kept before the server is asked, so that a
+ * page closed at the wrong moment cannot leave the server bound to a key that exists nowhere.
+ */
+export const pendingRotation = {
+  load: (idb: IdbStore) => readIdentity(idb, PENDING),
+  save: (idb: IdbStore, b: BrowserIdentity) => idb.put(PENDING, stored(b)),
+  clear: (idb: IdbStore) => idb.delete(PENDING),
+};
+
+/** The identities a rotation retired, as non-extractable keys in IndexedDB (RetiredIdentityStore). */
+export class IdbRetiredIdentities implements RetiredIdentityStore {
+  constructor(private readonly idb: IdbStore) {}
+
+  async load(): Promise<RetiredIdentity[]> {
+    const list = (await this.idb.get<{ retiredAt: number; identity: StoredIdentity }[]>(RETIRED)) ?? [];
+    return Promise.all(list.map(async (r) => ({ identity: await toIdentity(r.identity), retiredAt: r.retiredAt })));
+  }
+
+  async save(list: RetiredIdentity[]): Promise<void> {
+    await this.idb.put(RETIRED, list.map((r) => ({ retiredAt: r.retiredAt, identity: stored({ name: '', identity: r.identity }) })));
+  }
+}
+
+/** Removes the identity and everything kept for it (peer keys, replay window, chat history, retired keys). */
 export async function forgetBrowserIdentity(idb: IdbStore): Promise<void> {
   await idb.deletePrefix('state:');
   await idb.deletePrefix('chat:');
-  await idb.delete('identity');
+  await idb.delete(RETIRED);
+  await idb.delete(PENDING);
+  await idb.delete(IDENTITY);
 }

@@ -93,3 +93,20 @@ test('durations read like a player shows them', () => {
   assert.equal(formatDuration(65_400), '1:05');
   assert.equal(formatDuration(3_723_000), '1:02:03');
 });
+
+test('a rejected receipt marks our line refused, not delivered; one to everyone that someone opened stays delivered', () => {
+  const chat = new ChatState();
+  chat.add('bob', mine('m1'));
+  chat.add('all', mine('m2'));
+  assert.equal(chat.refused('m1', 'bob', 'NOT_A_RECIPIENT'), true);
+  assert.equal(chat.lines.get('bob')![0]!.status, 'refused');
+  assert.deepEqual(chat.lines.get('bob')![0]!.refusedBy, [{ name: 'bob', code: 'NOT_A_RECIPIENT' }]);
+  chat.delivered('m2', 'carol');
+  chat.refused('m2', 'bob', 'BAD_SIGNATURE');
+  const everyone = chat.lines.get('all')![0]!;
+  assert.equal(everyone.status, 'delivered');
+  assert.deepEqual([everyone.deliveredTo, everyone.refusedBy], [['carol'], [{ name: 'bob', code: 'BAD_SIGNATURE' }]]);
+  assert.equal(chat.refused('nope', 'bob', 'REPLAY'), false);
+  chat.add('bob', theirs('t1'));
+  assert.equal(chat.refused('t1', 'bob', 'REPLAY'), false, 'only our own lines');
+});

@@ -6,11 +6,16 @@ export interface ChatLine {
   text: string;
   ts: number;
   mine: boolean;
-  /** sending → sent (stored by the server) → delivered (a recipient opened it); failed: not sent. */
-  status: 'sending' | 'sent' | 'delivered' | 'failed';
+  /**
+   * sending → sent (stored by the server) → delivered (a recipient opened it), or refused (the
+   * recipients it reached rejected it unread); failed: not sent.
+   */
+  status: 'sending' | 'sent' | 'delivered' | 'refused' | 'failed';
   unverified?: boolean;
   /** Recipients that opened it (for messages to everyone, more than one). */
   deliveredTo?: string[];
+  /** Recipients that rejected it unread, with their reason (a stable code such as NOT_A_RECIPIENT). */
+  refusedBy?: { name: string; code: string }[];
   /** Why a line failed. */
   error?: string;
 }
@@ -108,6 +113,17 @@ export class ChatState {
     const l = found.line;
     l.status = 'delivered';
     if (by && !(l.deliveredTo ?? []).includes(by)) l.deliveredTo = [...(l.deliveredTo ?? []), by];
+    this.changed(found.conversation);
+    return true;
+  }
+
+  /** A recipient rejected a message we sent, unread; a line someone else opened stays delivered. */
+  refused(id: string, by: string, code: string): boolean {
+    const found = this.find(id);
+    if (!found || !found.line.mine) return false;
+    const l = found.line;
+    if (l.status !== 'delivered') l.status = 'refused';
+    if (!(l.refusedBy ?? []).some((r) => r.name === by)) l.refusedBy = [...(l.refusedBy ?? []), { name: by, code }];
     this.changed(found.conversation);
     return true;
   }

@@ -14,8 +14,17 @@ const MARKS: Record<ChatLine['status'], [string, string]> = {
   sending: ['…', 'sending'],
   sent: ['✓', 'sent: stored on the server'],
   delivered: ['✓✓', 'delivered'],
+  refused: ['✗', 'not read'],
   failed: ['✗', 'not sent'],
 };
+
+/** The mark's longer text: who opened it, who rejected it and why, or why it failed. */
+function markDetail(l: ChatLine, meaning: string): string {
+  const refused = l.refusedBy?.length ? `rejected unread by ${l.refusedBy.map((r) => `${r.name} (${r.code})`).join(', ')}` : '';
+  if (l.status === 'delivered' && l.deliveredTo?.length) return [`delivered to ${l.deliveredTo.join(', ')}`, refused].filter(Boolean).join('; ');
+  if (l.status === 'refused') return `${meaning}: ${refused}`;
+  return l.error ? `${meaning}: ${l.error}` : meaning;
+}
 
 /** The roster (conversations with unread counts), and the open conversation with its composer. */
 export class ChatView {
@@ -89,7 +98,7 @@ export class ChatView {
     const conv = this.chat.current;
     keepFocus(list, () => list.replaceChildren(...(this.chat.lines.get(conv) ?? []).map((l) => {
       const [mark, meaning] = MARKS[l.status];
-      const detail = l.status === 'delivered' && l.deliveredTo?.length ? `delivered to ${l.deliveredTo.join(', ')}` : l.error ? `${meaning}: ${l.error}` : meaning;
+      const detail = markDetail(l, meaning);
       return h('li', { class: l.mine ? 'mine' : 'theirs', 'data-id': l.id },
         h('span', { class: 'who' }, l.mine ? 'you' : l.from),
         h('span', { class: 'text' }, l.text),

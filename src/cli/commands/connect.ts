@@ -1,7 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isClientError, type PeerView, type SealcastClient } from '../../client/index.js';
-import { generateIdentity } from '../../crypto/index.js';
+import { generateIdentity, isClientError, type PeerView, type SealcastClient } from '../../client/index.js';
 import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import { pendingRotationPath, saveIdentity } from '../identity-file.js';
@@ -88,6 +87,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   client.on('delivered', (d) => {
     ui.line(ui.dim(`  ${ui.sym('✓', '+')} delivered to ${d.by} (${d.id.slice(0, 8)})`));
+  });
+  client.on('refused', (r) => {
+    ui.line(ui.red(`  ${ui.sym('✗', 'x')} ${r.by} rejected your message ${r.id.slice(0, 8)} unread (${r.code})`));
   });
   client.on('joined', (j) => ui.line(ui.dim(`${ui.sym('→', '+')} ${j.name} joined`)));
   client.on('left', (l) => ui.line(ui.dim(`${ui.sym('←', '-')} ${l.name} left`)));
@@ -239,7 +241,11 @@ export async function run(argv: string[]): Promise<number> {
       void queue
         .then(() => video.stop())
         .then(() => client.close())
-        .catch(() => undefined)
+        .catch((e: unknown) => {
+          // The last save of peer keys and replay window failed (disk full, …): say so on the way out.
+          process.stderr.write(`error: ${toCliError(e).message}\n`);
+          exitCode = EXIT.FAILED;
+        })
         .then(() => resolve(exitCode));
     });
     rl.resume();
@@ -258,11 +264,12 @@ async function rotate(client: SealcastClient, idFile: string, ui: TerminalPrinte
     await saveIdentity(pendingFile, next);
     await client.rotateKey(next);
     renameSync(pendingFile, idFile);
-    ui.line(ui.green('your key was replaced; your peers are told, signed by your old key (they must /accept it)'));
+    ui.line(ui.green('your key was replaced; your peers are told, signed by your old key (they must /accept it). ' +
+      'The old key is kept (identity.retired.json beside your identity) for messages still sealed to it.'));
   } catch (e) {
     // Only a definite refusal proves the server kept the old key; after a timeout or a
     // dropped connection it may have switched, so the new key must survive.
-    if (isClientError(e) && (e.code === 'BAD_ROTATION' || e.code === 'NOT_CONNECTED' || e.code === 'RATE_LIMITED')) {
+    if (isClientError(e) && (e.code === 'BAD_ROTATION' || e.code === 'NOT_CONNECTED' || e.code === 'RATE_LIMITED' || e.code === 'STORAGE_FAILED')) {
       rmSync(pendingFile, { force: true });
       ui.line(ui.red(`rotation refused: ${toCliError(e).message}`));
     } else {

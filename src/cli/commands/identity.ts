@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { isClientError, MAX_IDENTITY_FILE_BYTES, MIN_PASSPHRASE_LENGTH, openIdentityFile, sealIdentityFile } from '../../client/index.js';
-import { fingerprintDigits, toHex, type Identity } from '../../crypto/index.js';
+import { fingerprintDigits, type Identity, isClientError, MAX_IDENTITY_FILE_BYTES, MIN_PASSPHRASE_LENGTH, openIdentityFile, sealIdentityFile, toHex } from '../../client/index.js';
 import { canonicalName } from '../../protocol/index.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { CliError, EXIT } from '../cli-error.js';

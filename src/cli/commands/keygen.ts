@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DEFAULT_SUITE, fingerprintDigits, generateIdentity, SUITES, toHex, type SuiteName } from '../../crypto/index.js';
+import { DEFAULT_SUITE, fingerprintDigits, generateIdentity, SUITES, toHex, type SuiteName } from '../../client/index.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { identityPath, statePath } from '../home.js';
 import { saveIdentity } from '../identity-file.js';

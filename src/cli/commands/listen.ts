@@ -1,6 +1,6 @@
 import type { ReceivedMessage } from '../../client/index.js';
 import { EXIT } from '../cli-error.js';
-import { connectSession, createSession, sessionInput } from '../client-session.js';
+import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import {
   CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, numberOption, parseCommandLine, type CommandHelp,
 } from '../options.js';
@@ -53,7 +53,14 @@ export async function run(argv: string[]): Promise<number> {
     if (done) return;
     done = true;
     // Deliveries after this one are not shown and not acknowledged: they stay on the server.
-    void client.close().finally(() => resolveExit(code));
+    client.close().then(
+      () => resolveExit(code),
+      (e: unknown) => {
+        // The state could not be saved (disk full, …): say so, and do not pretend all went well.
+        process.stderr.write(`error: ${toCliError(e).message}\n`);
+        resolveExit(code === EXIT.OK ? EXIT.FAILED : code);
+      },
+    );
   };
   // Listeners before connecting: stored messages arrive right after the login.
   client.on('message', (m) => {

@@ -1,4 +1,4 @@
-import { toHex } from '../../crypto/index.js';
+import { toHex } from '../../client/index.js';
 import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, type CommandHelp } from '../options.js';

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sealcast.proto.
  */
 export const file_sealcast: GenFile = /*@__PURE__*/
-  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEipAoKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjsKEmRldmljZV9saXN0X3VwZGF0ZRgoIAEoCzIdLnNlYWxjYXN0LnYxLkRldmljZUxpc3RVcGRhdGVIABIlCgZsb29rdXAYKSABKAsyEy5zZWFsY2FzdC52MS5Mb29rdXBIABIqCglxdWV1ZV9hY2sYKiABKAsyFS5zZWFsY2FzdC52MS5RdWV1ZUFja0gAEjsKEmtleV9wYWNrYWdlX3VwbG9hZBgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VVcGxvYWRIABI5ChFrZXlfcGFja2FnZV9jbGFpbRgsIAEoCzIcLnNlYWxjYXN0LnYxLktleVBhY2thZ2VDbGFpbUgAEj4KE2NvbnZlcnNhdGlvbl9jcmVhdGUYLSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25DcmVhdGVIABIlCgZjb21taXQYLiABKAsyEy5zZWFsY2FzdC52MS5Db21taXRIABIyCg1ncm91cF9tZXNzYWdlGC8gASgLMhkuc2VhbGNhc3QudjEuR3JvdXBNZXNzYWdlSAASOwoSZ3JvdXBfaW5mb19yZXF1ZXN0GDAgASgLMh0uc2VhbGNhc3QudjEuR3JvdXBJbmZvUmVxdWVzdEgAEkIKFWNvbnZlcnNhdGlvbnNfcmVxdWVzdBgxIAEoCzIhLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbnNSZXF1ZXN0SAASNgoPbWVtYmVyc19yZXF1ZXN0GDIgASgLMhsuc2VhbGNhc3QudjEuTWVtYmVyc1JlcXVlc3RIABI+ChNjb252ZXJzYXRpb25fcmVuYW1lGDMgASgLMh8uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uUmVuYW1lSABCBgoEYm9keSK1AQoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJEhMKC2RldmljZV9saXN0GAYgASgMEhIKCmRldmljZV9rZXkYByABKAwSDwoHcmVjZWl2ZRgIIAEoCBIXCg9lbnJvbGxtZW50X2NvZGUYCSABKAkiQAoEU2VuZBIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwiEQoDQWNrEgoKAmlkGAEgASgMIhsKC1BlZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiDwoNUm9zdGVyUmVxdWVzdCJRCgtLZXlSb3RhdGlvbhISCgpuZXdfYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIbChNuZXdfbG9naW5fc2lnbmF0dXJlGAMgASgMIhIKBFBpbmcSCgoCdHMYASABKAQiJwoQRGV2aWNlTGlzdFVwZGF0ZRITCgtkZXZpY2VfbGlzdBgBIAEoDCIXCgZMb29rdXASDQoFbmFtZXMYASADKAkiHQoIUXVldWVBY2sSEQoJdXBfdG9fc2VxGAEgASgEIj0KEEtleVBhY2thZ2VVcGxvYWQSFAoMa2V5X3BhY2thZ2VzGAEgAygMEhMKC2xhc3RfcmVzb3J0GAIgASgMIiAKD0tleVBhY2thZ2VDbGFpbRINCgVuYW1lcxgBIAMoCSJ3ChJDb252ZXJzYXRpb25DcmVhdGUSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEisKBGtpbmQYAiABKA4yHS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25LaW5kEg0KBXRpdGxlGAMgASgJEgwKBHBlZXIYBCABKAkiqgEKBkNvbW1pdBIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDgoGY29tbWl0GAIgASgMEg8KB3dlbGNvbWUYAyABKAwSEgoKZ3JvdXBfaW5mbxgEIAEoDBIUCgxhZGRfYWNjb3VudHMYBSADKAkSFwoPcmVtb3ZlX2FjY291bnRzGAYgAygJEgoKAmlkGAcgASgMEhcKD3dlbGNvbWVfZGV2aWNlcxgIIAMoDCJECgxHcm91cE1lc3NhZ2USCgoCaWQYASABKAwSFwoPY29udmVyc2F0aW9uX2lkGAIgASgMEg8KB21lc3NhZ2UYAyABKAwiKwoQR3JvdXBJbmZvUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAwiNQoUQ29udmVyc2F0aW9uc1JlcXVlc3QSDgoGb2Zmc2V0GAEgASgNEg0KBWxpbWl0GAIgASgNIkgKDk1lbWJlcnNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIOCgZvZmZzZXQYAiABKA0SDQoFbGltaXQYAyABKA0iPAoSQ29udmVyc2F0aW9uUmVuYW1lEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBINCgV0aXRsZRgCIAEoCSIQCg5QZW5kaW5nUmVxdWVzdCISChBWaWRlb0xpc3RSZXF1ZXN0ImIKBFBsYXkSEQoJc3RyZWFtX2lkGAEgASgNEg0KBXRpdGxlGAIgASgJEg4KBnBvbGljeRgDIAEoCRIQCghzdGFydF9tcxgEIAEoDRIWCg5pbml0aWFsX2NyZWRpdBgFIAEoDSJZCgZDcmVkaXQSEQoJc3RyZWFtX2lkGAEgASgNEhAKCHNlZ21lbnRzGAIgASgNEhcKD3Rocm91Z2hwdXRfa2JwcxgDIAEoDRIRCglidWZmZXJfbXMYBCABKA0iLgoEU2VlaxIRCglzdHJlYW1faWQYASABKA0SEwoLcG9zaXRpb25fbXMYAiABKA0iGQoEU3RvcBIRCglzdHJlYW1faWQYASABKA0iIAoPSGxzVG9rZW5SZXF1ZXN0Eg0KBXRpdGxlGAEgASgJIrYLCgtTZXJ2ZXJGcmFtZRILCgNyZXEYASABKA0SKwoJY2hhbGxlbmdlGAogASgLMhYuc2VhbGNhc3QudjEuQ2hhbGxlbmdlSAASJwoHd2VsY29tZRgLIAEoCzIULnNlYWxjYXN0LnYxLldlbGNvbWVIABIjCgVlcnJvchgMIAEoCzISLnNlYWxjYXN0LnYxLkVycm9ySAASKQoIYWNjZXB0ZWQYDSABKAsyFS5zZWFsY2FzdC52MS5BY2NlcHRlZEgAEicKB2RlbGl2ZXIYDiABKAsyFC5zZWFsY2FzdC52MS5EZWxpdmVySAASKwoJZGVsaXZlcmVkGA8gASgLMhYuc2VhbGNhc3QudjEuRGVsaXZlcmVkSAASMgoNcm9zdGVyX3VwZGF0ZRgQIAEoCzIZLnNlYWxjYXN0LnYxLlJvc3RlclVwZGF0ZUgAEioKCXBlZXJfaW5mbxgRIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvSAASJQoGcm9zdGVyGBIgASgLMhMuc2VhbGNhc3QudjEuUm9zdGVySAASIQoEcG9uZxgTIAEoCzIRLnNlYWxjYXN0LnYxLlBvbmdIABInCgdwZW5kaW5nGBQgASgLMhQuc2VhbGNhc3QudjEuUGVuZGluZ0gAEisKCXJlY29ubmVjdBgVIAEoCzIWLnNlYWxjYXN0LnYxLlJlY29ubmVjdEgAEjQKDnJvc3Rlcl91cGRhdGVzGBYgASgLMhouc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlc0gAEiwKCnZpZGVvX2xpc3QYHiABKAsyFi5zZWFsY2FzdC52MS5WaWRlb0xpc3RIABIwCgxzdHJlYW1fc3RhcnQYHyABKAsyGC5zZWFsY2FzdC52MS5TdHJlYW1TdGFydEgAEjIKDXNlZ21lbnRfY2h1bmsYICABKAsyGS5zZWFsY2FzdC52MS5TZWdtZW50Q2h1bmtIABIsCgpzdHJlYW1fZW5kGCEgASgLMhYuc2VhbGNhc3QudjEuU3RyZWFtRW5kSAASKgoJaGxzX3Rva2VuGCIgASgLMhUuc2VhbGNhc3QudjEuSGxzVG9rZW5IABIuCgtxdWV1ZV9pdGVtcxgoIAEoCzIXLnNlYWxjYXN0LnYxLlF1ZXVlSXRlbXNIABIuCgtkZXZpY2VfbGlzdBgpIAEoCzIXLnNlYWxjYXN0LnYxLkRldmljZUxpc3RIABIrCglkaXJlY3RvcnkYKiABKAsyFi5zZWFsY2FzdC52MS5EaXJlY3RvcnlIABI7ChJrZXlfcGFja2FnZV9zdGF0dXMYKyABKAsyHS5zZWFsY2FzdC52MS5LZXlQYWNrYWdlU3RhdHVzSAASPwoUY2xhaW1lZF9rZXlfcGFja2FnZXMYLCABKAsyHy5zZWFsY2FzdC52MS5DbGFpbWVkS2V5UGFja2FnZXNIABIxCgxjb252ZXJzYXRpb24YLSABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25IABI2Cg9jb21taXRfYWNjZXB0ZWQYLiABKAsyGy5zZWFsY2FzdC52MS5Db21taXRBY2NlcHRlZEgAEiwKCmdyb3VwX2luZm8YLyABKAsyFi5zZWFsY2FzdC52MS5Hcm91cEluZm9IABIzCg1jb252ZXJzYXRpb25zGDAgASgLMhouc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uc0gAEicKB21lbWJlcnMYMSABKAsyFC5zZWFsY2FzdC52MS5NZW1iZXJzSAASOAoQcHJlc2VuY2VfdXBkYXRlcxgyIAEoCzIcLnNlYWxjYXN0LnYxLlByZXNlbmNlVXBkYXRlc0gAEjYKD2FjY291bnRfY2hhbmdlZBgzIAEoCzIbLnNlYWxjYXN0LnYxLkFjY291bnRDaGFuZ2VkSABCBgoEYm9keSKVAQoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMEhwKFG1heF9wcm90b2NvbF92ZXJzaW9uGAYgASgNIvsBCgdXZWxjb21lEgwKBG5hbWUYASABKAkSJAoFcGVlcnMYAiADKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbxITCgtzZXJ2ZXJfdGltZRgDIAEoBBITCgtrZXlfY2hhbmdlZBgEIAEoCBIRCglkZXZpY2VfaWQYBSABKAwSEwoLZGV2aWNlX2xpc3QYBiABKAwSFAoMa2V5X3BhY2thZ2VzGAcgASgNEhMKC2xhc3RfcmVzb3J0GAggASgIEhIKCnJlZ2lzdGVyZWQYCSABKAgSKwoIZXZlcnlvbmUYCiABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24iRAoFRXJyb3ISDAoEY29kZRgBIAEoDRIMCgRuYW1lGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGcmVmX2lkGAQgASgMIj0KCEFjY2VwdGVkEgoKAmlkGAEgASgMEhUKDWRlbGl2ZXJlZF9ub3cYAiABKA0SDgoGc3RvcmVkGAMgASgNIlgKB0RlbGl2ZXISCgoCaWQYASABKAwSDAoEZnJvbRgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwSEQoJc2VydmVyX3RzGAUgASgEIiMKCURlbGl2ZXJlZBIKCgJpZBgBIAEoDBIKCgJieRgCIAEoCSI4CghQZWVySW5mbxIMCgRuYW1lGAEgASgJEg4KBmJ1bmRsZRgCIAEoDBIOCgZvbmxpbmUYAyABKAgioAEKDFJvc3RlclVwZGF0ZRIuCgVldmVudBgBIAEoDjIfLnNlYWxjYXN0LnYxLlJvc3RlclVwZGF0ZS5FdmVudBIjCgRwZWVyGAIgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm8iOwoFRXZlbnQSCwoHVU5LTk9XThAAEgoKBkpPSU5FRBABEggKBExFRlQQAhIPCgtLRVlfQ0hBTkdFRBADIjsKDVJvc3RlclVwZGF0ZXMSKgoHdXBkYXRlcxgBIAMoCzIZLnNlYWxjYXN0LnYxLlJvc3RlclVwZGF0ZSIuCgZSb3N0ZXISJAoFcGVlcnMYASADKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyInCgRQb25nEgoKAnRzGAEgASgEEhMKC3NlcnZlcl90aW1lGAIgASgEIjIKB1BlbmRpbmcSJwoFaXRlbXMYASADKAsyGC5zZWFsY2FzdC52MS5QZW5kaW5nSXRlbSJMCgtQZW5kaW5nSXRlbRIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIRCglzdG9yZWRfYXQYAyABKAQSEgoKZXhwaXJlc19hdBgEIAEoBCItCglSZWNvbm5lY3QSEAoIYWZ0ZXJfbXMYASABKA0SDgoGcmVhc29uGAIgASgJIj0KCVJlbmRpdGlvbhIOCgZoZWlnaHQYASABKA0SDQoFd2lkdGgYAiABKA0SEQoJYmFuZHdpZHRoGAMgASgNIosBCgpWaWRlb1RpdGxlEgwKBG5hbWUYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKA0SKgoKcmVuZGl0aW9ucxgDIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhINCgVzdGF0ZRgEIAEoCRIQCghwcm9ncmVzcxgFIAEoDRINCgVlcnJvchgGIAEoCSI0CglWaWRlb0xpc3QSJwoGdGl0bGVzGAEgAygLMhcuc2VhbGNhc3QudjEuVmlkZW9UaXRsZSKyAQoLU3RyZWFtU3RhcnQSEQoJc3RyZWFtX2lkGAEgASgNEg0KBXRpdGxlGAIgASgJEhMKC2R1cmF0aW9uX21zGAMgASgNEhIKCnNlZ21lbnRfbXMYBCABKA0SFQoNc2VnbWVudF9jb3VudBgFIAEoDRIqCgpyZW5kaXRpb25zGAYgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEhUKDXN0YXJ0X3NlZ21lbnQYByABKA0iwQEKDFNlZ21lbnRDaHVuaxIRCglzdHJlYW1faWQYASABKA0SDQoFaW5kZXgYAiABKA0SDgoGaGVpZ2h0GAMgASgNEhAKCHN0YXJ0X21zGAQgASgNEhMKC2R1cmF0aW9uX21zGAUgASgNEg4KBm9mZnNldBgGIAEoDRINCgV0b3RhbBgHIAEoDRIMCgRkYXRhGAggASgMEhIKCmxhc3RfY2h1bmsYCSABKAgSFwoPc2Vla19nZW5lcmF0aW9uGAogASgNIj0KCVN0cmVhbUVuZBIRCglzdHJlYW1faWQYASABKA0SDgoGcmVhc29uGAIgASgJEg0KBWVycm9yGAMgASgJIkoKCEhsc1Rva2VuEg0KBXRpdGxlGAEgASgJEg0KBXRva2VuGAIgASgJEhIKCmV4cGlyZXNfYXQYAyABKAQSDAoEcGF0aBgEIAEoCSIzCgpRdWV1ZUl0ZW1zEiUKBWl0ZW1zGAEgAygLMhYuc2VhbGNhc3QudjEuUXVldWVJdGVtIqwCCglRdWV1ZUl0ZW0SCwoDc2VxGAEgASgEEhEKCXNlcnZlcl90cxgCIAEoBBIMCgRmcm9tGAMgASgJEhMKC2Zyb21fZGV2aWNlGAQgASgMEgoKAmlkGAUgASgMEisKCGVudmVsb3BlGAogASgLMhcuc2VhbGNhc3QudjEuVjFFbnZlbG9wZUgAEjMKB21lc3NhZ2UYCyABKAsyIC5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25NZXNzYWdlSAASMwoHd2VsY29tZRgMIAEoCzIgLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbldlbGNvbWVIABIxCgZub3RpY2UYDSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25Ob3RpY2VIAEIGCgRib2R5Ii4KClYxRW52ZWxvcGUSEAoIZW52ZWxvcGUYASABKAwSDgoGdG9fYWxsGAIgASgIIl4KE0NvbnZlcnNhdGlvbk1lc3NhZ2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg8KB21lc3NhZ2UYAiABKAwSDQoFZXBvY2gYAyABKAQSDgoGY29tbWl0GAQgASgIIlcKE0NvbnZlcnNhdGlvbldlbGNvbWUSLwoMY29udmVyc2F0aW9uGAEgASgLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEg8KB3dlbGNvbWUYAiABKAwijAIKEkNvbnZlcnNhdGlvbk5vdGljZRIyCgRraW5kGAEgASgOMiQuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uTm90aWNlLktpbmQSLwoMY29udmVyc2F0aW9uGAIgASgLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEhAKCGFjY291bnRzGAMgAygJEgoKAmJ5GAQgASgJInMKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhAKDE1FTUJFUl9BRERFRBABEhIKDk1FTUJFUl9SRU1PVkVEEAISCwoHUkVOQU1FRBADEg8KC1JFTU9WRURfWU9VEAQSEQoNUkVKT0lOX05FRURFRBAFIiEKCkRldmljZUxpc3QSEwoLZGV2aWNlX2xpc3QYASABKAwiTQoHQWNjb3VudBIMCgRuYW1lGAEgASgJEg4KBmJ1bmRsZRgCIAEoDBITCgtkZXZpY2VfbGlzdBgDIAEoDBIPCgd2MV9vbmx5GAQgASgIIkQKCURpcmVjdG9yeRImCghhY2NvdW50cxgBIAMoCzIULnNlYWxjYXN0LnYxLkFjY291bnQSDwoHdW5rbm93bhgCIAMoCSJHChBLZXlQYWNrYWdlU3RhdHVzEhEKCXJlbWFpbmluZxgBIAEoDRITCgtsYXN0X3Jlc29ydBgCIAEoCBILCgNsb3cYAyABKAgiXgoRQ2xhaW1lZEtleVBhY2thZ2USDAoEbmFtZRgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAwSEwoLa2V5X3BhY2thZ2UYAyABKAwSEwoLbGFzdF9yZXNvcnQYBCABKAgibAoSQ2xhaW1lZEtleVBhY2thZ2VzEjAKCHBhY2thZ2VzGAEgAygLMh4uc2VhbGNhc3QudjEuQ2xhaW1lZEtleVBhY2thZ2USDwoHdW5rbm93bhgCIAMoCRITCgtub19wYWNrYWdlcxgDIAMoCSK2AQoMQ29udmVyc2F0aW9uEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIrCgRraW5kGAIgASgOMh0uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uS2luZBINCgV0aXRsZRgDIAEoCRIPCgdjcmVhdG9yGAQgASgJEg0KBWVwb2NoGAUgASgEEhQKDG1lbWJlcl9jb3VudBgGIAEoDRIMCgRwZWVyGAcgASgJEg0KBWFkbWluGAggASgIIkQKDkNvbW1pdEFjY2VwdGVkEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBINCgVlcG9jaBgCIAEoBBIKCgJpZBgDIAEoDCJHCglHcm91cEluZm8SFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEhIKCmdyb3VwX2luZm8YAyABKAwiSAoNQ29udmVyc2F0aW9ucxIoCgVpdGVtcxgBIAMoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbhINCgV0b3RhbBgCIAEoDSI1CgZNZW1iZXISDAoEbmFtZRgBIAEoCRINCgVhZG1pbhgCIAEoCBIOCgZvbmxpbmUYAyABKAgiVQoHTWVtYmVycxIXCg9jb252ZXJzYXRpb25faWQYASABKAwSIgoFaXRlbXMYAiADKAsyEy5zZWFsY2FzdC52MS5NZW1iZXISDQoFdG90YWwYAyABKA0iOQoPUHJlc2VuY2VVcGRhdGVzEiYKB3VwZGF0ZXMYASADKAsyFS5zZWFsY2FzdC52MS5QcmVzZW5jZSIoCghQcmVzZW5jZRIMCgRuYW1lGAEgASgJEg4KBm9ubGluZRgCIAEoCCI3Cg5BY2NvdW50Q2hhbmdlZBIlCgdhY2NvdW50GAEgASgLMhQuc2VhbGNhc3QudjEuQWNjb3VudCpZChBDb252ZXJzYXRpb25LaW5kEiEKHUNPTlZFUlNBVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASCgoGRElSRUNUEAESCAoEUk9PTRACEgwKCEVWRVJZT05FEANiBnByb3RvMw");
+  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEipAoKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjsKEmRldmljZV9saXN0X3VwZGF0ZRgoIAEoCzIdLnNlYWxjYXN0LnYxLkRldmljZUxpc3RVcGRhdGVIABIlCgZsb29rdXAYKSABKAsyEy5zZWFsY2FzdC52MS5Mb29rdXBIABIqCglxdWV1ZV9hY2sYKiABKAsyFS5zZWFsY2FzdC52MS5RdWV1ZUFja0gAEjsKEmtleV9wYWNrYWdlX3VwbG9hZBgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VVcGxvYWRIABI5ChFrZXlfcGFja2FnZV9jbGFpbRgsIAEoCzIcLnNlYWxjYXN0LnYxLktleVBhY2thZ2VDbGFpbUgAEj4KE2NvbnZlcnNhdGlvbl9jcmVhdGUYLSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25DcmVhdGVIABIlCgZjb21taXQYLiABKAsyEy5zZWFsY2FzdC52MS5Db21taXRIABIyCg1ncm91cF9tZXNzYWdlGC8gASgLMhkuc2VhbGNhc3QudjEuR3JvdXBNZXNzYWdlSAASOwoSZ3JvdXBfaW5mb19yZXF1ZXN0GDAgASgLMh0uc2VhbGNhc3QudjEuR3JvdXBJbmZvUmVxdWVzdEgAEkIKFWNvbnZlcnNhdGlvbnNfcmVxdWVzdBgxIAEoCzIhLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbnNSZXF1ZXN0SAASNgoPbWVtYmVyc19yZXF1ZXN0GDIgASgLMhsuc2VhbGNhc3QudjEuTWVtYmVyc1JlcXVlc3RIABI+ChNjb252ZXJzYXRpb25fcmVuYW1lGDMgASgLMh8uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uUmVuYW1lSABCBgoEYm9keSK1AQoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJEhMKC2RldmljZV9saXN0GAYgASgMEhIKCmRldmljZV9rZXkYByABKAwSDwoHcmVjZWl2ZRgIIAEoCBIXCg9lbnJvbGxtZW50X2NvZGUYCSABKAkiQAoEU2VuZBIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwiIwoDQWNrEgoKAmlkGAEgASgMEhAKCHJlamVjdGVkGAIgASgJIhsKC1BlZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiDwoNUm9zdGVyUmVxdWVzdCJRCgtLZXlSb3RhdGlvbhISCgpuZXdfYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIbChNuZXdfbG9naW5fc2lnbmF0dXJlGAMgASgMIhIKBFBpbmcSCgoCdHMYASABKAQiJwoQRGV2aWNlTGlzdFVwZGF0ZRITCgtkZXZpY2VfbGlzdBgBIAEoDCIXCgZMb29rdXASDQoFbmFtZXMYASADKAkiTAoIUXVldWVBY2sSEQoJdXBfdG9fc2VxGAEgASgEEi0KCHJlamVjdGVkGAIgAygLMhsuc2VhbGNhc3QudjEuUXVldWVSZWplY3Rpb24iKwoOUXVldWVSZWplY3Rpb24SCwoDc2VxGAEgASgEEgwKBGNvZGUYAiABKAkiPQoQS2V5UGFja2FnZVVwbG9hZBIUCgxrZXlfcGFja2FnZXMYASADKAwSEwoLbGFzdF9yZXNvcnQYAiABKAwiIAoPS2V5UGFja2FnZUNsYWltEg0KBW5hbWVzGAEgAygJIncKEkNvbnZlcnNhdGlvbkNyZWF0ZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSKwoEa2luZBgCIAEoDjIdLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbktpbmQSDQoFdGl0bGUYAyABKAkSDAoEcGVlchgEIAEoCSKqAQoGQ29tbWl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIOCgZjb21taXQYAiABKAwSDwoHd2VsY29tZRgDIAEoDBISCgpncm91cF9pbmZvGAQgASgMEhQKDGFkZF9hY2NvdW50cxgFIAMoCRIXCg9yZW1vdmVfYWNjb3VudHMYBiADKAkSCgoCaWQYByABKAwSFwoPd2VsY29tZV9kZXZpY2VzGAggAygMIkQKDEdyb3VwTWVzc2FnZRIKCgJpZBgBIAEoDBIXCg9jb252ZXJzYXRpb25faWQYAiABKAwSDwoHbWVzc2FnZRgDIAEoDCIrChBHcm91cEluZm9SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDCI1ChRDb252ZXJzYXRpb25zUmVxdWVzdBIOCgZvZmZzZXQYASABKA0SDQoFbGltaXQYAiABKA0iSAoOTWVtYmVyc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg4KBm9mZnNldBgCIAEoDRINCgVsaW1pdBgDIAEoDSI8ChJDb252ZXJzYXRpb25SZW5hbWUSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBXRpdGxlGAIgASgJIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkitgsKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAEi4KC3F1ZXVlX2l0ZW1zGCggASgLMhcuc2VhbGNhc3QudjEuUXVldWVJdGVtc0gAEi4KC2RldmljZV9saXN0GCkgASgLMhcuc2VhbGNhc3QudjEuRGV2aWNlTGlzdEgAEisKCWRpcmVjdG9yeRgqIAEoCzIWLnNlYWxjYXN0LnYxLkRpcmVjdG9yeUgAEjsKEmtleV9wYWNrYWdlX3N0YXR1cxgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VTdGF0dXNIABI/ChRjbGFpbWVkX2tleV9wYWNrYWdlcxgsIAEoCzIfLnNlYWxjYXN0LnYxLkNsYWltZWRLZXlQYWNrYWdlc0gAEjEKDGNvbnZlcnNhdGlvbhgtIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbkgAEjYKD2NvbW1pdF9hY2NlcHRlZBguIAEoCzIbLnNlYWxjYXN0LnYxLkNvbW1pdEFjY2VwdGVkSAASLAoKZ3JvdXBfaW5mbxgvIAEoCzIWLnNlYWxjYXN0LnYxLkdyb3VwSW5mb0gAEjMKDWNvbnZlcnNhdGlvbnMYMCABKAsyGi5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25zSAASJwoHbWVtYmVycxgxIAEoCzIULnNlYWxjYXN0LnYxLk1lbWJlcnNIABI4ChBwcmVzZW5jZV91cGRhdGVzGDIgASgLMhwuc2VhbGNhc3QudjEuUHJlc2VuY2VVcGRhdGVzSAASNgoPYWNjb3VudF9jaGFuZ2VkGDMgASgLMhsuc2VhbGNhc3QudjEuQWNjb3VudENoYW5nZWRIAEIGCgRib2R5IpUBCglDaGFsbGVuZ2USGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRINCgVub25jZRgCIAEoDBIOCgZzZXJ2ZXIYAyABKAkSFwoPbWF4X2ZyYW1lX2J5dGVzGAQgASgNEhgKEGNlcnRfZmluZ2VycHJpbnQYBSABKAwSHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YBiABKA0i+wEKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIEhEKCWRldmljZV9pZBgFIAEoDBITCgtkZXZpY2VfbGlzdBgGIAEoDBIUCgxrZXlfcGFja2FnZXMYByABKA0SEwoLbGFzdF9yZXNvcnQYCCABKAgSEgoKcmVnaXN0ZXJlZBgJIAEoCBIrCghldmVyeW9uZRgKIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbiJECgVFcnJvchIMCgRjb2RlGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIOCgZyZWZfaWQYBCABKAwiPQoIQWNjZXB0ZWQSCgoCaWQYASABKAwSFQoNZGVsaXZlcmVkX25vdxgCIAEoDRIOCgZzdG9yZWQYAyABKA0iWAoHRGVsaXZlchIKCgJpZBgBIAEoDBIMCgRmcm9tGAIgASgJEg4KBnRvX2FsbBgDIAEoCBIQCghlbnZlbG9wZRgEIAEoDBIRCglzZXJ2ZXJfdHMYBSABKAQiNQoJRGVsaXZlcmVkEgoKAmlkGAEgASgMEgoKAmJ5GAIgASgJEhAKCHJlamVjdGVkGAMgASgJIjgKCFBlZXJJbmZvEgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEg4KBm9ubGluZRgDIAEoCCKgAQoMUm9zdGVyVXBkYXRlEi4KBWV2ZW50GAEgASgOMh8uc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlLkV2ZW50EiMKBHBlZXIYAiABKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyI7CgVFdmVudBILCgdVTktOT1dOEAASCgoGSk9JTkVEEAESCAoETEVGVBACEg8KC0tFWV9DSEFOR0VEEAMiOwoNUm9zdGVyVXBkYXRlcxIqCgd1cGRhdGVzGAEgAygLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlIi4KBlJvc3RlchIkCgVwZWVycxgBIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIicKBFBvbmcSCgoCdHMYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQiMgoHUGVuZGluZxInCgVpdGVtcxgBIAMoCzIYLnNlYWxjYXN0LnYxLlBlbmRpbmdJdGVtIkwKC1BlbmRpbmdJdGVtEgoKAmlkGAEgASgMEgoKAnRvGAIgASgJEhEKCXN0b3JlZF9hdBgDIAEoBBISCgpleHBpcmVzX2F0GAQgASgEIi0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoDRIOCgZyZWFzb24YAiABKAkiPQoJUmVuZGl0aW9uEg4KBmhlaWdodBgBIAEoDRINCgV3aWR0aBgCIAEoDRIRCgliYW5kd2lkdGgYAyABKA0iiwEKClZpZGVvVGl0bGUSDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl9tcxgCIAEoDRIqCgpyZW5kaXRpb25zGAMgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEg0KBXN0YXRlGAQgASgJEhAKCHByb2dyZXNzGAUgASgNEg0KBWVycm9yGAYgASgJIjQKCVZpZGVvTGlzdBInCgZ0aXRsZXMYASADKAsyFy5zZWFsY2FzdC52MS5WaWRlb1RpdGxlIrIBCgtTdHJlYW1TdGFydBIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKA0SEgoKc2VnbWVudF9tcxgEIAEoDRIVCg1zZWdtZW50X2NvdW50GAUgASgNEioKCnJlbmRpdGlvbnMYBiADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SFQoNc3RhcnRfc2VnbWVudBgHIAEoDSLBAQoMU2VnbWVudENodW5rEhEKCXN0cmVhbV9pZBgBIAEoDRINCgVpbmRleBgCIAEoDRIOCgZoZWlnaHQYAyABKA0SEAoIc3RhcnRfbXMYBCABKA0SEwoLZHVyYXRpb25fbXMYBSABKA0SDgoGb2Zmc2V0GAYgASgNEg0KBXRvdGFsGAcgASgNEgwKBGRhdGEYCCABKAwSEgoKbGFzdF9jaHVuaxgJIAEoCBIXCg9zZWVrX2dlbmVyYXRpb24YCiABKA0iPQoJU3RyZWFtRW5kEhEKCXN0cmVhbV9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkSDQoFZXJyb3IYAyABKAkiSgoISGxzVG9rZW4SDQoFdGl0bGUYASABKAkSDQoFdG9rZW4YAiABKAkSEgoKZXhwaXJlc19hdBgDIAEoBBIMCgRwYXRoGAQgASgJIjMKClF1ZXVlSXRlbXMSJQoFaXRlbXMYASADKAsyFi5zZWFsY2FzdC52MS5RdWV1ZUl0ZW0irAIKCVF1ZXVlSXRlbRILCgNzZXEYASABKAQSEQoJc2VydmVyX3RzGAIgASgEEgwKBGZyb20YAyABKAkSEwoLZnJvbV9kZXZpY2UYBCABKAwSCgoCaWQYBSABKAwSKwoIZW52ZWxvcGUYCiABKAsyFy5zZWFsY2FzdC52MS5WMUVudmVsb3BlSAASMwoHbWVzc2FnZRgLIAEoCzIgLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk1lc3NhZ2VIABIzCgd3ZWxjb21lGAwgASgLMiAuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uV2VsY29tZUgAEjEKBm5vdGljZRgNIAEoCzIfLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk5vdGljZUgAQgYKBGJvZHkiLgoKVjFFbnZlbG9wZRIQCghlbnZlbG9wZRgBIAEoDBIOCgZ0b19hbGwYAiABKAgiXgoTQ29udmVyc2F0aW9uTWVzc2FnZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDwoHbWVzc2FnZRgCIAEoDBINCgVlcG9jaBgDIAEoBBIOCgZjb21taXQYBCABKAgiVwoTQ29udmVyc2F0aW9uV2VsY29tZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SDwoHd2VsY29tZRgCIAEoDCKMAgoSQ29udmVyc2F0aW9uTm90aWNlEjIKBGtpbmQYASABKA4yJC5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25Ob3RpY2UuS2luZBIvCgxjb252ZXJzYXRpb24YAiABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SEAoIYWNjb3VudHMYAyADKAkSCgoCYnkYBCABKAkicwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEAoMTUVNQkVSX0FEREVEEAESEgoOTUVNQkVSX1JFTU9WRUQQAhILCgdSRU5BTUVEEAMSDwoLUkVNT1ZFRF9ZT1UQBBIRCg1SRUpPSU5fTkVFREVEEAUiIQoKRGV2aWNlTGlzdBITCgtkZXZpY2VfbGlzdBgBIAEoDCJNCgdBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEhMKC2RldmljZV9saXN0GAMgASgMEg8KB3YxX29ubHkYBCABKAgiRAoJRGlyZWN0b3J5EiYKCGFjY291bnRzGAEgAygLMhQuc2VhbGNhc3QudjEuQWNjb3VudBIPCgd1bmtub3duGAIgAygJIkcKEEtleVBhY2thZ2VTdGF0dXMSEQoJcmVtYWluaW5nGAEgASgNEhMKC2xhc3RfcmVzb3J0GAIgASgIEgsKA2xvdxgDIAEoCCJeChFDbGFpbWVkS2V5UGFja2FnZRIMCgRuYW1lGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDBITCgtrZXlfcGFja2FnZRgDIAEoDBITCgtsYXN0X3Jlc29ydBgEIAEoCCJsChJDbGFpbWVkS2V5UGFja2FnZXMSMAoIcGFja2FnZXMYASADKAsyHi5zZWFsY2FzdC52MS5DbGFpbWVkS2V5UGFja2FnZRIPCgd1bmtub3duGAIgAygJEhMKC25vX3BhY2thZ2VzGAMgAygJIrYBCgxDb252ZXJzYXRpb24SFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEisKBGtpbmQYAiABKA4yHS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25LaW5kEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0b3IYBCABKAkSDQoFZXBvY2gYBSABKAQSFAoMbWVtYmVyX2NvdW50GAYgASgNEgwKBHBlZXIYByABKAkSDQoFYWRtaW4YCCABKAgiRAoOQ29tbWl0QWNjZXB0ZWQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEgoKAmlkGAMgASgMIkcKCUdyb3VwSW5mbxIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKZ3JvdXBfaW5mbxgDIAEoDCJICg1Db252ZXJzYXRpb25zEigKBWl0ZW1zGAEgAygLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEg0KBXRvdGFsGAIgASgNIjUKBk1lbWJlchIMCgRuYW1lGAEgASgJEg0KBWFkbWluGAIgASgIEg4KBm9ubGluZRgDIAEoCCJVCgdNZW1iZXJzEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIiCgVpdGVtcxgCIAMoCzITLnNlYWxjYXN0LnYxLk1lbWJlchINCgV0b3RhbBgDIAEoDSI5Cg9QcmVzZW5jZVVwZGF0ZXMSJgoHdXBkYXRlcxgBIAMoCzIVLnNlYWxjYXN0LnYxLlByZXNlbmNlIigKCFByZXNlbmNlEgwKBG5hbWUYASABKAkSDgoGb25saW5lGAIgASgIIjcKDkFjY291bnRDaGFuZ2VkEiUKB2FjY291bnQYASABKAsyFC5zZWFsY2FzdC52MS5BY2NvdW50KlkKEENvbnZlcnNhdGlvbktpbmQSIQodQ09OVkVSU0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIKCgZESVJFQ1QQARIICgRST09NEAISDAoIRVZFUllPTkUQA2IGcHJvdG8z");
 
 /**
  * @generated from message sealcast.v1.ClientFrame
@@ -312,7 +312,7 @@ export const SendSchema: GenMessage<Send> = /*@__PURE__*/
   messageDesc(file_sealcast, 2);
 
 /**
- * Recipient has decrypted message `id`: the server may forget it.
+ * Recipient is done with message `id`: the server may forget it.
  *
  * @generated from message sealcast.v1.Ack
  */
@@ -321,6 +321,14 @@ export type Ack = Message<"sealcast.v1.Ack"> & {
    * @generated from field: bytes id = 1;
    */
   id: Uint8Array;
+
+  /**
+   * Empty: opened (verified and decrypted). Otherwise the recipient rejected it for good and
+   * this is the stable rejection code (PROTOCOL.md §Messages), e.g. "NOT_A_RECIPIENT".
+   *
+   * @generated from field: string rejected = 2;
+   */
+  rejected: string;
 };
 
 /**
@@ -459,6 +467,14 @@ export type QueueAck = Message<"sealcast.v1.QueueAck"> & {
    * @generated from field: uint64 up_to_seq = 1;
    */
   upToSeq: bigint;
+
+  /**
+   * Items among them that the device rejected for good (v1 envelopes it cannot open): their senders hear
+   * the code in Delivered.rejected, as with a v1 Ack. Codes as for Ack.rejected.
+   *
+   * @generated from field: repeated sealcast.v1.QueueRejection rejected = 2;
+   */
+  rejected: QueueRejection[];
 };
 
 /**
@@ -467,6 +483,28 @@ export type QueueAck = Message<"sealcast.v1.QueueAck"> & {
  */
 export const QueueAckSchema: GenMessage<QueueAck> = /*@__PURE__*/
   messageDesc(file_sealcast, 10);
+
+/**
+ * @generated from message sealcast.v1.QueueRejection
+ */
+export type QueueRejection = Message<"sealcast.v1.QueueRejection"> & {
+  /**
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message sealcast.v1.QueueRejection.
+ * Use `create(QueueRejectionSchema)` to create a new message.
+ */
+export const QueueRejectionSchema: GenMessage<QueueRejection> = /*@__PURE__*/
+  messageDesc(file_sealcast, 11);
 
 /**
  * Key packages (encoded MLSMessage, wire format mls_key_package) of this device.
@@ -494,7 +532,7 @@ export type KeyPackageUpload = Message<"sealcast.v1.KeyPackageUpload"> & {
  * Use `create(KeyPackageUploadSchema)` to create a new message.
  */
 export const KeyPackageUploadSchema: GenMessage<KeyPackageUpload> = /*@__PURE__*/
-  messageDesc(file_sealcast, 11);
+  messageDesc(file_sealcast, 12);
 
 /**
  * Claim one key package for every device of each named account (the caller's own account: its
@@ -514,7 +552,7 @@ export type KeyPackageClaim = Message<"sealcast.v1.KeyPackageClaim"> & {
  * Use `create(KeyPackageClaimSchema)` to create a new message.
  */
 export const KeyPackageClaimSchema: GenMessage<KeyPackageClaim> = /*@__PURE__*/
-  messageDesc(file_sealcast, 12);
+  messageDesc(file_sealcast, 13);
 
 /**
  * @generated from message sealcast.v1.ConversationCreate
@@ -552,7 +590,7 @@ export type ConversationCreate = Message<"sealcast.v1.ConversationCreate"> & {
  * Use `create(ConversationCreateSchema)` to create a new message.
  */
 export const ConversationCreateSchema: GenMessage<ConversationCreate> = /*@__PURE__*/
-  messageDesc(file_sealcast, 13);
+  messageDesc(file_sealcast, 14);
 
 /**
  * An MLS commit for the conversation's current epoch (accepted only then: the loser gets EPOCH_CONFLICT
@@ -621,7 +659,7 @@ export type Commit = Message<"sealcast.v1.Commit"> & {
  * Use `create(CommitSchema)` to create a new message.
  */
 export const CommitSchema: GenMessage<Commit> = /*@__PURE__*/
-  messageDesc(file_sealcast, 14);
+  messageDesc(file_sealcast, 15);
 
 /**
  * An MLS application message (PrivateMessage) for every other device of the conversation.
@@ -654,7 +692,7 @@ export type GroupMessage = Message<"sealcast.v1.GroupMessage"> & {
  * Use `create(GroupMessageSchema)` to create a new message.
  */
 export const GroupMessageSchema: GenMessage<GroupMessage> = /*@__PURE__*/
-  messageDesc(file_sealcast, 15);
+  messageDesc(file_sealcast, 16);
 
 /**
  * @generated from message sealcast.v1.GroupInfoRequest
@@ -671,7 +709,7 @@ export type GroupInfoRequest = Message<"sealcast.v1.GroupInfoRequest"> & {
  * Use `create(GroupInfoRequestSchema)` to create a new message.
  */
 export const GroupInfoRequestSchema: GenMessage<GroupInfoRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 16);
+  messageDesc(file_sealcast, 17);
 
 /**
  * @generated from message sealcast.v1.ConversationsRequest
@@ -693,7 +731,7 @@ export type ConversationsRequest = Message<"sealcast.v1.ConversationsRequest"> &
  * Use `create(ConversationsRequestSchema)` to create a new message.
  */
 export const ConversationsRequestSchema: GenMessage<ConversationsRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 17);
+  messageDesc(file_sealcast, 18);
 
 /**
  * @generated from message sealcast.v1.MembersRequest
@@ -720,7 +758,7 @@ export type MembersRequest = Message<"sealcast.v1.MembersRequest"> & {
  * Use `create(MembersRequestSchema)` to create a new message.
  */
 export const MembersRequestSchema: GenMessage<MembersRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 18);
+  messageDesc(file_sealcast, 19);
 
 /**
  * @generated from message sealcast.v1.ConversationRename
@@ -742,7 +780,7 @@ export type ConversationRename = Message<"sealcast.v1.ConversationRename"> & {
  * Use `create(ConversationRenameSchema)` to create a new message.
  */
 export const ConversationRenameSchema: GenMessage<ConversationRename> = /*@__PURE__*/
-  messageDesc(file_sealcast, 19);
+  messageDesc(file_sealcast, 20);
 
 /**
  * @generated from message sealcast.v1.PendingRequest
@@ -755,7 +793,7 @@ export type PendingRequest = Message<"sealcast.v1.PendingRequest"> & {
  * Use `create(PendingRequestSchema)` to create a new message.
  */
 export const PendingRequestSchema: GenMessage<PendingRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 20);
+  messageDesc(file_sealcast, 21);
 
 /**
  * @generated from message sealcast.v1.VideoListRequest
@@ -768,7 +806,7 @@ export type VideoListRequest = Message<"sealcast.v1.VideoListRequest"> & {
  * Use `create(VideoListRequestSchema)` to create a new message.
  */
 export const VideoListRequestSchema: GenMessage<VideoListRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 21);
+  messageDesc(file_sealcast, 22);
 
 /**
  * @generated from message sealcast.v1.Play
@@ -811,7 +849,7 @@ export type Play = Message<"sealcast.v1.Play"> & {
  * Use `create(PlaySchema)` to create a new message.
  */
 export const PlaySchema: GenMessage<Play> = /*@__PURE__*/
-  messageDesc(file_sealcast, 22);
+  messageDesc(file_sealcast, 23);
 
 /**
  * @generated from message sealcast.v1.Credit
@@ -843,7 +881,7 @@ export type Credit = Message<"sealcast.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sealcast, 23);
+  messageDesc(file_sealcast, 24);
 
 /**
  * @generated from message sealcast.v1.Seek
@@ -865,7 +903,7 @@ export type Seek = Message<"sealcast.v1.Seek"> & {
  * Use `create(SeekSchema)` to create a new message.
  */
 export const SeekSchema: GenMessage<Seek> = /*@__PURE__*/
-  messageDesc(file_sealcast, 24);
+  messageDesc(file_sealcast, 25);
 
 /**
  * @generated from message sealcast.v1.Stop
@@ -882,7 +920,7 @@ export type Stop = Message<"sealcast.v1.Stop"> & {
  * Use `create(StopSchema)` to create a new message.
  */
 export const StopSchema: GenMessage<Stop> = /*@__PURE__*/
-  messageDesc(file_sealcast, 25);
+  messageDesc(file_sealcast, 26);
 
 /**
  * @generated from message sealcast.v1.HlsTokenRequest
@@ -899,7 +937,7 @@ export type HlsTokenRequest = Message<"sealcast.v1.HlsTokenRequest"> & {
  * Use `create(HlsTokenRequestSchema)` to create a new message.
  */
 export const HlsTokenRequestSchema: GenMessage<HlsTokenRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 26);
+  messageDesc(file_sealcast, 27);
 
 /**
  * @generated from message sealcast.v1.ServerFrame
@@ -1105,7 +1143,7 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_sealcast, 27);
+  messageDesc(file_sealcast, 28);
 
 /**
  * @generated from message sealcast.v1.Challenge
@@ -1160,7 +1198,7 @@ export type Challenge = Message<"sealcast.v1.Challenge"> & {
  * Use `create(ChallengeSchema)` to create a new message.
  */
 export const ChallengeSchema: GenMessage<Challenge> = /*@__PURE__*/
-  messageDesc(file_sealcast, 28);
+  messageDesc(file_sealcast, 29);
 
 /**
  * @generated from message sealcast.v1.Welcome
@@ -1238,7 +1276,7 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 29);
+  messageDesc(file_sealcast, 30);
 
 /**
  * @generated from message sealcast.v1.Error
@@ -1278,7 +1316,7 @@ export type Error = Message<"sealcast.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_sealcast, 30);
+  messageDesc(file_sealcast, 31);
 
 /**
  * @generated from message sealcast.v1.Accepted
@@ -1309,7 +1347,7 @@ export type Accepted = Message<"sealcast.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 31);
+  messageDesc(file_sealcast, 32);
 
 /**
  * @generated from message sealcast.v1.Deliver
@@ -1346,9 +1384,11 @@ export type Deliver = Message<"sealcast.v1.Deliver"> & {
  * Use `create(DeliverSchema)` to create a new message.
  */
 export const DeliverSchema: GenMessage<Deliver> = /*@__PURE__*/
-  messageDesc(file_sealcast, 32);
+  messageDesc(file_sealcast, 33);
 
 /**
+ * Recipient `by` is done with message `id`; `rejected` is passed on from its Ack (empty: opened).
+ *
  * @generated from message sealcast.v1.Delivered
  */
 export type Delivered = Message<"sealcast.v1.Delivered"> & {
@@ -1361,6 +1401,11 @@ export type Delivered = Message<"sealcast.v1.Delivered"> & {
    * @generated from field: string by = 2;
    */
   by: string;
+
+  /**
+   * @generated from field: string rejected = 3;
+   */
+  rejected: string;
 };
 
 /**
@@ -1368,7 +1413,7 @@ export type Delivered = Message<"sealcast.v1.Delivered"> & {
  * Use `create(DeliveredSchema)` to create a new message.
  */
 export const DeliveredSchema: GenMessage<Delivered> = /*@__PURE__*/
-  messageDesc(file_sealcast, 33);
+  messageDesc(file_sealcast, 34);
 
 /**
  * @generated from message sealcast.v1.PeerInfo
@@ -1395,7 +1440,7 @@ export type PeerInfo = Message<"sealcast.v1.PeerInfo"> & {
  * Use `create(PeerInfoSchema)` to create a new message.
  */
 export const PeerInfoSchema: GenMessage<PeerInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 34);
+  messageDesc(file_sealcast, 35);
 
 /**
  * @generated from message sealcast.v1.RosterUpdate
@@ -1417,7 +1462,7 @@ export type RosterUpdate = Message<"sealcast.v1.RosterUpdate"> & {
  * Use `create(RosterUpdateSchema)` to create a new message.
  */
 export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
-  messageDesc(file_sealcast, 35);
+  messageDesc(file_sealcast, 36);
 
 /**
  * @generated from enum sealcast.v1.RosterUpdate.Event
@@ -1448,7 +1493,7 @@ export enum RosterUpdate_Event {
  * Describes the enum sealcast.v1.RosterUpdate.Event.
  */
 export const RosterUpdate_EventSchema: GenEnum<RosterUpdate_Event> = /*@__PURE__*/
-  enumDesc(file_sealcast, 35, 0);
+  enumDesc(file_sealcast, 36, 0);
 
 /**
  * Roster changes batched: the server collects the changes of a short window (longer the more
@@ -1468,7 +1513,7 @@ export type RosterUpdates = Message<"sealcast.v1.RosterUpdates"> & {
  * Use `create(RosterUpdatesSchema)` to create a new message.
  */
 export const RosterUpdatesSchema: GenMessage<RosterUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 36);
+  messageDesc(file_sealcast, 37);
 
 /**
  * @generated from message sealcast.v1.Roster
@@ -1485,7 +1530,7 @@ export type Roster = Message<"sealcast.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_sealcast, 37);
+  messageDesc(file_sealcast, 38);
 
 /**
  * @generated from message sealcast.v1.Pong
@@ -1507,7 +1552,7 @@ export type Pong = Message<"sealcast.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_sealcast, 38);
+  messageDesc(file_sealcast, 39);
 
 /**
  * @generated from message sealcast.v1.Pending
@@ -1524,7 +1569,7 @@ export type Pending = Message<"sealcast.v1.Pending"> & {
  * Use `create(PendingSchema)` to create a new message.
  */
 export const PendingSchema: GenMessage<Pending> = /*@__PURE__*/
-  messageDesc(file_sealcast, 39);
+  messageDesc(file_sealcast, 40);
 
 /**
  * @generated from message sealcast.v1.PendingItem
@@ -1556,7 +1601,7 @@ export type PendingItem = Message<"sealcast.v1.PendingItem"> & {
  * Use `create(PendingItemSchema)` to create a new message.
  */
 export const PendingItemSchema: GenMessage<PendingItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 40);
+  messageDesc(file_sealcast, 41);
 
 /**
  * The server is going away (shutdown): reconnect after the given delay.
@@ -1580,7 +1625,7 @@ export type Reconnect = Message<"sealcast.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export const ReconnectSchema: GenMessage<Reconnect> = /*@__PURE__*/
-  messageDesc(file_sealcast, 41);
+  messageDesc(file_sealcast, 42);
 
 /**
  * @generated from message sealcast.v1.Rendition
@@ -1607,7 +1652,7 @@ export type Rendition = Message<"sealcast.v1.Rendition"> & {
  * Use `create(RenditionSchema)` to create a new message.
  */
 export const RenditionSchema: GenMessage<Rendition> = /*@__PURE__*/
-  messageDesc(file_sealcast, 42);
+  messageDesc(file_sealcast, 43);
 
 /**
  * @generated from message sealcast.v1.VideoTitle
@@ -1655,7 +1700,7 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
  * Use `create(VideoTitleSchema)` to create a new message.
  */
 export const VideoTitleSchema: GenMessage<VideoTitle> = /*@__PURE__*/
-  messageDesc(file_sealcast, 43);
+  messageDesc(file_sealcast, 44);
 
 /**
  * @generated from message sealcast.v1.VideoList
@@ -1672,7 +1717,7 @@ export type VideoList = Message<"sealcast.v1.VideoList"> & {
  * Use `create(VideoListSchema)` to create a new message.
  */
 export const VideoListSchema: GenMessage<VideoList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 44);
+  messageDesc(file_sealcast, 45);
 
 /**
  * @generated from message sealcast.v1.StreamStart
@@ -1719,7 +1764,7 @@ export type StreamStart = Message<"sealcast.v1.StreamStart"> & {
  * Use `create(StreamStartSchema)` to create a new message.
  */
 export const StreamStartSchema: GenMessage<StreamStart> = /*@__PURE__*/
-  messageDesc(file_sealcast, 45);
+  messageDesc(file_sealcast, 46);
 
 /**
  * Segments are MPEG-TS; a segment may be split into chunks so chat frames interleave.
@@ -1793,7 +1838,7 @@ export type SegmentChunk = Message<"sealcast.v1.SegmentChunk"> & {
  * Use `create(SegmentChunkSchema)` to create a new message.
  */
 export const SegmentChunkSchema: GenMessage<SegmentChunk> = /*@__PURE__*/
-  messageDesc(file_sealcast, 46);
+  messageDesc(file_sealcast, 47);
 
 /**
  * @generated from message sealcast.v1.StreamEnd
@@ -1822,7 +1867,7 @@ export type StreamEnd = Message<"sealcast.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_sealcast, 47);
+  messageDesc(file_sealcast, 48);
 
 /**
  * @generated from message sealcast.v1.HlsToken
@@ -1856,7 +1901,7 @@ export type HlsToken = Message<"sealcast.v1.HlsToken"> & {
  * Use `create(HlsTokenSchema)` to create a new message.
  */
 export const HlsTokenSchema: GenMessage<HlsToken> = /*@__PURE__*/
-  messageDesc(file_sealcast, 48);
+  messageDesc(file_sealcast, 49);
 
 /**
  * A window of the device's queue, oldest first. seq increases strictly within a device's queue
@@ -1876,7 +1921,7 @@ export type QueueItems = Message<"sealcast.v1.QueueItems"> & {
  * Use `create(QueueItemsSchema)` to create a new message.
  */
 export const QueueItemsSchema: GenMessage<QueueItems> = /*@__PURE__*/
-  messageDesc(file_sealcast, 49);
+  messageDesc(file_sealcast, 50);
 
 /**
  * @generated from message sealcast.v1.QueueItem
@@ -1958,7 +2003,7 @@ export type QueueItem = Message<"sealcast.v1.QueueItem"> & {
  * Use `create(QueueItemSchema)` to create a new message.
  */
 export const QueueItemSchema: GenMessage<QueueItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 50);
+  messageDesc(file_sealcast, 51);
 
 /**
  * @generated from message sealcast.v1.V1Envelope
@@ -1980,7 +2025,7 @@ export type V1Envelope = Message<"sealcast.v1.V1Envelope"> & {
  * Use `create(V1EnvelopeSchema)` to create a new message.
  */
 export const V1EnvelopeSchema: GenMessage<V1Envelope> = /*@__PURE__*/
-  messageDesc(file_sealcast, 51);
+  messageDesc(file_sealcast, 52);
 
 /**
  * @generated from message sealcast.v1.ConversationMessage
@@ -2018,7 +2063,7 @@ export type ConversationMessage = Message<"sealcast.v1.ConversationMessage"> & {
  * Use `create(ConversationMessageSchema)` to create a new message.
  */
 export const ConversationMessageSchema: GenMessage<ConversationMessage> = /*@__PURE__*/
-  messageDesc(file_sealcast, 52);
+  messageDesc(file_sealcast, 53);
 
 /**
  * @generated from message sealcast.v1.ConversationWelcome
@@ -2042,7 +2087,7 @@ export type ConversationWelcome = Message<"sealcast.v1.ConversationWelcome"> & {
  * Use `create(ConversationWelcomeSchema)` to create a new message.
  */
 export const ConversationWelcomeSchema: GenMessage<ConversationWelcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 53);
+  messageDesc(file_sealcast, 54);
 
 /**
  * @generated from message sealcast.v1.ConversationNotice
@@ -2078,7 +2123,7 @@ export type ConversationNotice = Message<"sealcast.v1.ConversationNotice"> & {
  * Use `create(ConversationNoticeSchema)` to create a new message.
  */
 export const ConversationNoticeSchema: GenMessage<ConversationNotice> = /*@__PURE__*/
-  messageDesc(file_sealcast, 54);
+  messageDesc(file_sealcast, 55);
 
 /**
  * @generated from enum sealcast.v1.ConversationNotice.Kind
@@ -2119,7 +2164,7 @@ export enum ConversationNotice_Kind {
  * Describes the enum sealcast.v1.ConversationNotice.Kind.
  */
 export const ConversationNotice_KindSchema: GenEnum<ConversationNotice_Kind> = /*@__PURE__*/
-  enumDesc(file_sealcast, 54, 0);
+  enumDesc(file_sealcast, 55, 0);
 
 /**
  * @generated from message sealcast.v1.DeviceList
@@ -2136,7 +2181,7 @@ export type DeviceList = Message<"sealcast.v1.DeviceList"> & {
  * Use `create(DeviceListSchema)` to create a new message.
  */
 export const DeviceListSchema: GenMessage<DeviceList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 55);
+  messageDesc(file_sealcast, 56);
 
 /**
  * @generated from message sealcast.v1.Account
@@ -2174,7 +2219,7 @@ export type Account = Message<"sealcast.v1.Account"> & {
  * Use `create(AccountSchema)` to create a new message.
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
-  messageDesc(file_sealcast, 56);
+  messageDesc(file_sealcast, 57);
 
 /**
  * @generated from message sealcast.v1.Directory
@@ -2196,7 +2241,7 @@ export type Directory = Message<"sealcast.v1.Directory"> & {
  * Use `create(DirectorySchema)` to create a new message.
  */
 export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
-  messageDesc(file_sealcast, 57);
+  messageDesc(file_sealcast, 58);
 
 /**
  * The device's key packages on the server; pushed (req 0) when they run low (fewer than 10).
@@ -2225,7 +2270,7 @@ export type KeyPackageStatus = Message<"sealcast.v1.KeyPackageStatus"> & {
  * Use `create(KeyPackageStatusSchema)` to create a new message.
  */
 export const KeyPackageStatusSchema: GenMessage<KeyPackageStatus> = /*@__PURE__*/
-  messageDesc(file_sealcast, 58);
+  messageDesc(file_sealcast, 59);
 
 /**
  * @generated from message sealcast.v1.ClaimedKeyPackage
@@ -2257,7 +2302,7 @@ export type ClaimedKeyPackage = Message<"sealcast.v1.ClaimedKeyPackage"> & {
  * Use `create(ClaimedKeyPackageSchema)` to create a new message.
  */
 export const ClaimedKeyPackageSchema: GenMessage<ClaimedKeyPackage> = /*@__PURE__*/
-  messageDesc(file_sealcast, 59);
+  messageDesc(file_sealcast, 60);
 
 /**
  * @generated from message sealcast.v1.ClaimedKeyPackages
@@ -2284,7 +2329,7 @@ export type ClaimedKeyPackages = Message<"sealcast.v1.ClaimedKeyPackages"> & {
  * Use `create(ClaimedKeyPackagesSchema)` to create a new message.
  */
 export const ClaimedKeyPackagesSchema: GenMessage<ClaimedKeyPackages> = /*@__PURE__*/
-  messageDesc(file_sealcast, 60);
+  messageDesc(file_sealcast, 61);
 
 /**
  * @generated from message sealcast.v1.Conversation
@@ -2342,7 +2387,7 @@ export type Conversation = Message<"sealcast.v1.Conversation"> & {
  * Use `create(ConversationSchema)` to create a new message.
  */
 export const ConversationSchema: GenMessage<Conversation> = /*@__PURE__*/
-  messageDesc(file_sealcast, 61);
+  messageDesc(file_sealcast, 62);
 
 /**
  * @generated from message sealcast.v1.CommitAccepted
@@ -2369,7 +2414,7 @@ export type CommitAccepted = Message<"sealcast.v1.CommitAccepted"> & {
  * Use `create(CommitAcceptedSchema)` to create a new message.
  */
 export const CommitAcceptedSchema: GenMessage<CommitAccepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 62);
+  messageDesc(file_sealcast, 63);
 
 /**
  * @generated from message sealcast.v1.GroupInfo
@@ -2396,7 +2441,7 @@ export type GroupInfo = Message<"sealcast.v1.GroupInfo"> & {
  * Use `create(GroupInfoSchema)` to create a new message.
  */
 export const GroupInfoSchema: GenMessage<GroupInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 63);
+  messageDesc(file_sealcast, 64);
 
 /**
  * @generated from message sealcast.v1.Conversations
@@ -2418,7 +2463,7 @@ export type Conversations = Message<"sealcast.v1.Conversations"> & {
  * Use `create(ConversationsSchema)` to create a new message.
  */
 export const ConversationsSchema: GenMessage<Conversations> = /*@__PURE__*/
-  messageDesc(file_sealcast, 64);
+  messageDesc(file_sealcast, 65);
 
 /**
  * @generated from message sealcast.v1.Member
@@ -2445,7 +2490,7 @@ export type Member = Message<"sealcast.v1.Member"> & {
  * Use `create(MemberSchema)` to create a new message.
  */
 export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
-  messageDesc(file_sealcast, 65);
+  messageDesc(file_sealcast, 66);
 
 /**
  * @generated from message sealcast.v1.Members
@@ -2472,7 +2517,7 @@ export type Members = Message<"sealcast.v1.Members"> & {
  * Use `create(MembersSchema)` to create a new message.
  */
 export const MembersSchema: GenMessage<Members> = /*@__PURE__*/
-  messageDesc(file_sealcast, 66);
+  messageDesc(file_sealcast, 67);
 
 /**
  * Presence of accounts that share a conversation with the caller (batched like RosterUpdates).
@@ -2491,7 +2536,7 @@ export type PresenceUpdates = Message<"sealcast.v1.PresenceUpdates"> & {
  * Use `create(PresenceUpdatesSchema)` to create a new message.
  */
 export const PresenceUpdatesSchema: GenMessage<PresenceUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 67);
+  messageDesc(file_sealcast, 68);
 
 /**
  * @generated from message sealcast.v1.Presence
@@ -2513,7 +2558,7 @@ export type Presence = Message<"sealcast.v1.Presence"> & {
  * Use `create(PresenceSchema)` to create a new message.
  */
 export const PresenceSchema: GenMessage<Presence> = /*@__PURE__*/
-  messageDesc(file_sealcast, 68);
+  messageDesc(file_sealcast, 69);
 
 /**
  * An account that shares a conversation with the caller changed its identity or device list.
@@ -2532,7 +2577,7 @@ export type AccountChanged = Message<"sealcast.v1.AccountChanged"> & {
  * Use `create(AccountChangedSchema)` to create a new message.
  */
 export const AccountChangedSchema: GenMessage<AccountChanged> = /*@__PURE__*/
-  messageDesc(file_sealcast, 69);
+  messageDesc(file_sealcast, 70);
 
 /**
  * @generated from enum sealcast.v1.ConversationKind

@@ -39,8 +39,9 @@ export function deliver(ctx: ServerContext, input: MailboxInput, onSettled: (s: 
 }
 
 /**
- * Receipts: the senders of what a device acknowledged hear "delivered" for v1 envelopes and for
- * messages of direct conversations (a room's sender is not told of every member's device).
+ * Receipts: the senders of what a device acknowledged hear "delivered" (or the device's rejection
+ * code) for v1 envelopes and for messages of direct conversations (a room's sender is not told of
+ * every member's device).
  */
 export function tellSenders(ctx: ServerContext, by: ClientConnection, acked: readonly AckedItem[]): void {
   for (const a of acked) {
@@ -50,7 +51,7 @@ export function tellSenders(ctx: ServerContext, by: ClientConnection, acked: rea
       if (a.kind !== QUEUE_KIND.mls || !a.conversation) continue;
       if (ctx.conversations.get(a.conversation)?.kind !== CONVERSATION_KIND.direct) continue;
     }
-    const frame = encodeDeliveredFrame(a.id, by.session!.account);
+    const frame = encodeDeliveredFrame(a.id, by.session!.account, a.rejected);
     for (const conn of ctx.router.receiversOf(a.sender)) conn.sendEncoded(frame, 'turn');
   }
 }

@@ -7,12 +7,12 @@ import { tellSenders } from './deliver.js';
 export function handleQueueAck(ctx: ServerContext, conn: ClientConnection, _req: number, body: QueueAck): void {
   const cursor = conn.session?.cursor;
   if (!cursor) return;
-  tellSenders(ctx, conn, cursor.ackUpTo(Number(body.upToSeq)));
+  tellSenders(ctx, conn, cursor.ackUpTo(Number(body.upToSeq), new Map(body.rejected.map((r) => [Number(r.seq), r.code]))));
 }
 
-/** v1: the recipient opened (or rejected for good) the message with this id. */
+/** v1: the recipient opened (or rejected for good, with a code its sender is told) the message with this id. */
 export function handleAck(ctx: ServerContext, conn: ClientConnection, _req: number, body: Ack): void {
   const cursor = conn.session?.cursor;
   if (!cursor) return;
-  tellSenders(ctx, conn, cursor.ackId(body.id));
+  tellSenders(ctx, conn, cursor.ackId(body.id, body.rejected));
 }

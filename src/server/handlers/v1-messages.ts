@@ -69,9 +69,9 @@ export function handleSend(ctx: ServerContext, conn: ClientConnection, req: numb
     // Accepted first, then receipts of acks that came before it: a sender never hears
     // "delivered" about a message it has no id for.
     conn.sendEncoded(encodeAcceptedFrame(req, send.id, deliveredNow, devices.length - deliveredNow), 'turn');
-    for (const h of settled.ackedBy) {
-      const by = accountOf.get(h);
-      if (by) conn.sendEncoded(encodeDeliveredFrame(send.id, by), 'turn');
+    for (const r of settled.ackedBy) {
+      const by = accountOf.get(r.device);
+      if (by) conn.sendEncoded(encodeDeliveredFrame(send.id, by, r.rejected), 'turn');
     }
   });
   deliveredNow = n;

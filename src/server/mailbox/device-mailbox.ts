@@ -5,8 +5,15 @@ import type { DeviceQueueStore, QueueKind, QueueMessageInput, QueuedItem } from 
  * writing it failed (the sender is told; it was not accepted).
  */
 export type Settled =
-  | { ok: true; /** Devices (hex ids) that acknowledged before it was written (never stored). */ ackedBy: string[] }
+  | { ok: true; /** Devices that acknowledged before it was written (never stored). */ ackedBy: AckReceipt[] }
   | { ok: false; error: Error };
+
+/** One device's acknowledgement: `rejected` is empty when it opened the message, else its rejection code. */
+export interface AckReceipt {
+  /** The device, hex id. */
+  device: string;
+  rejected: string;
+}
 
 /** A message to store for some devices; the mailbox gives each copy its sequence number. */
 export type MailboxInput = Omit<QueueMessageInput, 'deliveries'> & { devices: readonly Uint8Array[] };
@@ -16,7 +23,7 @@ interface Pending {
   key: string;
   /** Devices (hex) that have not acknowledged yet, with their copy's seq. */
   waiting: Map<string, number>;
-  ackedBy: string[];
+  ackedBy: AckReceipt[];
   onSettled: ((s: Settled) => void)[];
   /** The same message as queue items, one per device (for delivery before the write). */
   items: Map<string, QueuedItem>;
@@ -131,11 +138,12 @@ export class DeviceMailbox {
   }
 
   /**
-   * A device acknowledged its copy `seq`; returns the sender and id when the device held it.
+   * A device acknowledged its copy `seq` (`rejected`: its rejection code, empty when it opened it);
+   * returns the sender and id when the device held it.
    * `inSettle`: the message is still waiting to be written and its sender has not been told
    * Accepted yet; it learns of this ack through `ackedBy` when it is.
    */
-  ack(device: Uint8Array, seq: number): { sender: string; id: Uint8Array; kind: QueueKind; conversation: Uint8Array | undefined; inSettle: boolean } | undefined {
+  ack(device: Uint8Array, seq: number, rejected = ''): { sender: string; id: Uint8Array; kind: QueueKind; conversation: Uint8Array | undefined; inSettle: boolean } | undefined {
     const h = hex(device);
     const list = this.byDevice.get(h);
     const at = list?.findIndex((e) => e.seq === seq) ?? -1;
@@ -145,7 +153,7 @@ export class DeviceMailbox {
       if (list.length === 0) this.byDevice.delete(h);
       p.waiting.delete(h);
       p.items.delete(h);
-      p.ackedBy.push(h);
+      p.ackedBy.push({ device: h, rejected });
       this.addBytes(h, p.input.sender, -p.input.payload.byteLength);
       if (p.waiting.size === 0) this.settle(p, { ok: true, ackedBy: p.ackedBy });
       return { sender: p.input.sender, id: p.input.id, kind: p.input.kind, conversation: p.input.conversation, inSettle: true };

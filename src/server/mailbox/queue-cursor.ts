@@ -27,6 +27,8 @@ export interface AckedItem {
   conversation: Uint8Array | undefined;
   /** The message was not written yet: its sender learns of this ack with Accepted (Settled.ackedBy). */
   inSettle: boolean;
+  /** The device's rejection code; empty when it opened the item. */
+  rejected: string;
 }
 
 function hex(b: Uint8Array): string {
@@ -81,27 +83,28 @@ export class QueueCursor {
     return this.send([item]);
   }
 
-  /** Cumulative acknowledgement (v2): everything sent with seq <= upTo. */
-  ackUpTo(upTo: number): AckedItem[] {
+  /** Cumulative acknowledgement (v2): everything sent with seq <= upTo; `rejected` names those rejected for good. */
+  ackUpTo(upTo: number, rejected: ReadonlyMap<number, string> = new Map()): AckedItem[] {
     let n = 0;
     while (n < this.inFlight.length && this.inFlight[n]!.seq <= upTo) n++;
-    return this.settle(this.inFlight.splice(0, n));
+    return this.settle(this.inFlight.splice(0, n), (seq) => rejected.get(seq) ?? '');
   }
 
   /** v1 acknowledgement by the sender's id: the oldest item out with that id. */
-  ackId(id: Uint8Array): AckedItem[] {
+  ackId(id: Uint8Array, rejected = ''): AckedItem[] {
     const h = hex(id);
     const at = this.inFlight.findIndex((e) => e.idHex === h);
     if (at < 0) return [];
-    return this.settle(this.inFlight.splice(at, 1));
+    return this.settle(this.inFlight.splice(at, 1), () => rejected);
   }
 
-  private settle(done: InFlight[]): AckedItem[] {
+  private settle(done: InFlight[], codeOf: (seq: number) => string): AckedItem[] {
     const acked: AckedItem[] = [];
     for (const e of done) {
       this.inFlightBytes -= e.bytes;
-      const r = this.mailbox.ack(this.session.device.id, e.seq);
-      if (r) acked.push({ seq: e.seq, sender: r.sender, id: r.id, kind: r.kind, conversation: r.conversation, inSettle: r.inSettle });
+      const rejected = codeOf(e.seq);
+      const r = this.mailbox.ack(this.session.device.id, e.seq, rejected);
+      if (r) acked.push({ seq: e.seq, sender: r.sender, id: r.id, kind: r.kind, conversation: r.conversation, inSettle: r.inSettle, rejected });
     }
     if (done.length > 0) this.pull();
     return acked;
