@@ -57,9 +57,9 @@ test('mailbox: every copy gets its own increasing seq at once; a copy acknowledg
   assert.equal(box.bytesFrom('alice'), 200, 'and against the sender, per copy');
   assert.equal(box.ack(dev.bob!, items[0]!.item.seq)?.inSettle, true);
   assert.equal(seen.length, 0, 'carol has not acknowledged');
-  assert.equal(box.ack(dev.carol!, items[1]!.item.seq)?.inSettle, true);
+  assert.equal(box.ack(dev.carol!, items[1]!.item.seq, 'NOT_A_RECIPIENT')?.inSettle, true, 'a rejection is an acknowledgement that carries its code');
   assert.equal(seen.length, 1);
-  assert.deepEqual(seen[0], { ok: true, ackedBy: [hex('bob'), hex('carol')] });
+  assert.deepEqual(seen[0], { ok: true, ackedBy: [{ device: hex('bob'), rejected: '' }, { device: hex('carol'), rejected: 'NOT_A_RECIPIENT' }] });
   assert.equal(box.ack(dev.bob!, items[0]!.item.seq), undefined, 'a second ack finds nothing');
   await wait(80);
   assert.deepEqual(store.counts(), { messages: 0, deliveries: 0 }, 'nothing was written');
