@@ -2,7 +2,7 @@
 // Tests (*.test.ts) may import anything and are exempt.
 const TEST = '\\.test\\.ts$';
 // crypto files that hold or use private keys; the server must not reach any of them.
-const PRIVATE_CRYPTO = '^src/crypto/(identity|identity-export|login-sign|signing|hpke|envelope-seal|envelope-open|index)\\.ts$';
+const PRIVATE_CRYPTO = '^src/crypto/(identity|identity-export|login-sign|signing|hpke|envelope-seal|envelope-open|device-key|index)\\.ts$';
 
 module.exports = {
   forbidden: [

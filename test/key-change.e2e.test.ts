@@ -51,13 +51,16 @@ test('rotation and operator reset both warn every client that knew the old key',
   await assert.rejects(stranger.rotateKey(fake), (e: { code?: string }) => e.code === 'BAD_ROTATION');
   await stranger.close();
 
-  // 2. carol lost her key: the operator resets the name, a new key takes it.
+  // 2. carol lost her key: the operator resets the name for her new key, which takes it; the old key is revoked.
   await carol.close();
-  const reset = await runCli(['admin', 'reset-name', 'carol', '--data', server.dataDir], { home: join(root, 'op') });
+  const carolNew = await generateIdentity();
+  const reset = await runCli(['admin', 'reset-name', 'carol', '--fingerprint', toHex(carolNew.bundle.fingerprint), '--data', server.dataDir], { home: join(root, 'op') });
   assert.equal(reset.code, 0, reset.stderr);
+  await assert.rejects(testClient(server.url, 'carol', { pin, identity: carolId }), (e: { code?: string }) => e.code === 'NAME_RESET_PENDING', 'the old key is revoked');
+  await assert.rejects(testClient(server.url, 'carol', { pin }), (e: { code?: string }) => e.code === 'NAME_RESET_PENDING', 'and no other key takes the name');
   const aliceWarnedCarol = nextEvent<{ name: string; previous: string }>(alice, 'keyChanged', (e) => e.name === 'carol');
   const bobWarnedCarol = nextEvent<{ name: string }>(bob, 'keyChanged', (e) => e.name === 'carol');
-  const newCarol = await testClient(server.url, 'carol', { pin });
+  const newCarol = await testClient(server.url, 'carol', { pin, identity: carolNew });
   assert.equal((await aliceWarnedCarol).previous, toHex(carolId.bundle.fingerprint));
   await bobWarnedCarol;
   await assert.rejects(bob.send('carol', 'hi'), (e: { code?: string }) => e.code === 'KEY_CHANGED');

@@ -119,8 +119,10 @@ test('connections per address: the one over the limit is closed with 4008', asyn
 });
 
 test('a client that stops reading is cut off; server memory stays bounded; others unaffected', async () => {
-  // Its own server, with the default message rate, so the slow reader's queue fills quickly.
-  const own = await spawnServer({ env: { SEALCAST_MAX_QUEUED_BYTES: '1048576' } });
+  // Its own server, with the default message rate, so the slow reader's queue fills quickly. Its
+  // delivery window is larger than the queue bound, so the bound is what stops it (with the
+  // default window a reader that acknowledges nothing is sent one window and no more).
+  const own = await spawnServer({ env: { SEALCAST_MAX_QUEUED_BYTES: '1048576', SEALCAST_QUEUE_WINDOW_BYTES: String(64 * 1024 * 1024) } });
   try {
     const slow = await rawLogin(own.url, 'slowpoke');
     const talker = await rawLogin(own.url, 'talker');

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { generateIdentity, toHex } from '../src/crypto/index.js';
 import { hasChromium, launchBrowser } from './support/browser.js';
 import { LineCollector, runCli, startCli } from './support/cli-process.js';
 import { testClient } from './support/test-client.js';
@@ -69,9 +70,10 @@ test('web app: chat between browsers and with the CLI, roster, key-change banner
   await alice.page.waitForSelector('[data-peer="bob"] .dot.off', { timeout: 15_000 });
 
   // Key change: carol's name is reset and a new key takes it: loud banner, sending blocked.
-  const reset = await runCli(['admin', 'reset-name', 'carol', '--data', server.dataDir], { home: carolHome });
+  const carolNew = await generateIdentity();
+  const reset = await runCli(['admin', 'reset-name', 'carol', '--fingerprint', toHex(carolNew.bundle.fingerprint), '--data', server.dataDir], { home: carolHome });
   assert.equal(reset.code, 0, reset.stderr);
-  const newCarol = await testClient(server.url, 'carol', { pin: server.fingerprintHex });
+  const newCarol = await testClient(server.url, 'carol', { pin: server.fingerprintHex, identity: carolNew });
   await alice.page.waitForSelector('[data-banner="carol"]', { timeout: 15_000 });
   await alice.page.click('[data-peer="carol"]');
   await alice.page.fill('#compose', 'should not go');

@@ -4,6 +4,8 @@
 // text the faces print can carry terminal escapes or reorder what is shown).
 import { canonicalName, LIMITS, type PeerInfo, type Rendition, type ServerFrame, type VideoTitle } from '../protocol/index.js';
 import { ClientError } from './client-error.js';
+import { checkConversation, checkServerFrameV2 } from './server-frame-checks-v2.js';
+import { bad, checkCount, checkName, checkText } from './server-frame-rules.js';
 
 /** Bounds on server frames the client enforces (beyond LIMITS, which both sides share). */
 export const SERVER_FRAME_LIMITS = {
@@ -28,37 +30,10 @@ export const SERVER_FRAME_LIMITS = {
 } as const;
 
 const L = SERVER_FRAME_LIMITS;
-/** C0 and C1 controls, DEL, and the bidirectional marks, embeddings, overrides and isolates. */
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const CODE = /^[A-Z][A-Z0-9_]*$/;
 const WORD = /^[a-z][a-z0-9_-]*$/;
 const HLS_TOKEN = /^[\x21-\x7e]+$/;
 
-function bad(message: string): never {
-  throw new ClientError('BAD_SERVER_FRAME', `the server sent an invalid frame: ${message}`);
-}
-
-function checkCount(field: string, n: number, max: number): void {
-  if (n > max) bad(`${field}: at most ${max} entries, got ${n}`);
-}
-
-function checkText(field: string, value: string, max: number, allowEmpty = true): void {
-  if (!allowEmpty && value.length === 0) bad(`${field}: must not be empty`);
-  if (value.length > max) bad(`${field}: at most ${max} characters, got ${value.length}`);
-  if (UNSAFE_TEXT.test(value)) bad(`${field}: control or bidirectional characters are not allowed`);
-}
-
-/** A user name as the server registers them: canonical (lower case), else refused. */
-function checkName(field: string, value: string): void {
-  let ok = false;
-  try {
-    ok = canonicalName(value) === value;
-  } catch {
-    ok = false;
-  }
-  // The value itself is never echoed: it may be 5,000 characters of escape codes.
-  if (!ok) bad(`${field}: not a valid user name (${value.length} characters)`);
-}
 
 function checkCode(field: string, value: string, allowEmpty: boolean): void {
   if (allowEmpty && value === '') return;
@@ -121,6 +96,7 @@ export function checkServerFrame(frame: ServerFrame, selfName: string): void {
     case 'welcome':
       if (b.value.name !== selfName) bad('welcome.name: not the name we logged in with');
       checkPeers('welcome.peers', b.value.peers);
+      if (b.value.everyone) checkConversation('welcome.everyone', b.value.everyone);
       return;
     case 'roster':
       checkPeers('roster.peers', b.value.peers);
@@ -184,6 +160,20 @@ export function checkServerFrame(frame: ServerFrame, selfName: string): void {
       return;
     case 'pong':
     case undefined:
+      return;
+    case 'queueItems':
+    case 'deviceList':
+    case 'directory':
+    case 'keyPackageStatus':
+    case 'claimedKeyPackages':
+    case 'conversation':
+    case 'commitAccepted':
+    case 'groupInfo':
+    case 'conversations':
+    case 'members':
+    case 'presenceUpdates':
+    case 'accountChanged':
+      checkServerFrameV2(b);
       return;
     default: {
       const never: never = b;

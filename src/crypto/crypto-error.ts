@@ -14,6 +14,7 @@ export const CRYPTO_ERROR_CODES = [
   'BAD_INPUT', // an API argument has the wrong type, length or range (a caller bug)
   'BAD_PASSPHRASE', // a passphrase-encrypted identity did not decrypt
   'BAD_IDENTITY', // an exported identity is malformed or its keys do not match its bundle
+  'BAD_DEVICE_LIST', // a device list is malformed, names another account/identity, or its signature fails
 ] as const;
 
 /** Stable codes of the crypto layer; tests and the client switch on them. */

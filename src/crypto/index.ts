@@ -13,6 +13,11 @@ export { sealEnvelope, type SealInput } from './envelope-seal.js';
 export { openEnvelope, type OpenInput, type Opened } from './envelope-open.js';
 export { readEnvelopeHeader, type EnvelopeHeader } from './envelope-format.js';
 export { fingerprintDigits, safetyNumber, shortFingerprint } from './fingerprint.js';
+export {
+  parseDeviceList, findDevice, deviceIdOf, encodeDeviceListBody, MAX_DEVICES, MAX_DEVICE_LABEL_CHARS,
+  type DeviceList, type DeviceEntry, type DeviceListContent,
+} from './device-list.js';
+export { generateDeviceKey, deviceKeyFromSeed, signDeviceLogin, signDeviceList, type DeviceKey } from './device-key.js';
 export { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
 export { randomId, toHex, fromHex, toBase64, fromBase64, constantTimeEqual } from './bytes.js';
 export { CryptoError, isCryptoError, type CryptoErrorCode } from './crypto-error.js';

@@ -7,6 +7,8 @@ import { verifySignature } from './signature.js';
 
 /** Domain separation of login proofs. */
 export const LOGIN_LABEL = utf8Bytes('sealcast-login-v1\0');
+/** Domain separation of v2 (device) login proofs. */
+export const LOGIN_V2_LABEL = utf8Bytes('sealcast-login-v2\0');
 /** Domain separation of rotation signatures. */
 export const ROTATE_LABEL = utf8Bytes('sealcast-rotate-v1\0');
 
@@ -34,6 +36,27 @@ export async function verifyLogin(
   expectBundle(bundle);
   const input = loginSignatureInput(challenge, serverCertFingerprint, name);
   return verifySignature(bundle.suite, bundle.signingKey, input, signature);
+}
+
+/**
+ * The bytes a v2 login proof signs, with the device's key: "sealcast-login-v2\0" || challenge(32) ||
+ * serverCertFingerprint(32) || u8 len || utf8(name) || device_id(16). As v1, plus the device, so a
+ * proof names the one device that logs in.
+ */
+export function loginV2SignatureInput(challenge: Uint8Array, serverCertFingerprint: Uint8Array, name: string, deviceId: Uint8Array): Uint8Array {
+  expectBytes(challenge, 32, 'challenge');
+  expectBytes(serverCertFingerprint, 32, 'serverCertFingerprint');
+  expectName(name, 'name');
+  expectBytes(deviceId, 16, 'deviceId');
+  return concat(LOGIN_V2_LABEL, new Writer().bytes(challenge).bytes(serverCertFingerprint).str8(name).bytes(deviceId).finish());
+}
+
+/** True when `signature` is the device key's v2 login proof for this challenge, certificate, name and device. */
+export async function verifyDeviceLogin(
+  deviceKey: CryptoKey, challenge: Uint8Array, serverCertFingerprint: Uint8Array, name: string, deviceId: Uint8Array, signature: Uint8Array,
+): Promise<boolean> {
+  const input = loginV2SignatureInput(challenge, serverCertFingerprint, name, deviceId);
+  return verifySignature('hpke-x25519-aes128gcm', deviceKey, input, signature);
 }
 
 /**

@@ -19,11 +19,12 @@ function sourceDir(): string {
 }
 
 /** Files that hold or use private keys (mirrors PRIVATE_CRYPTO in .dependency-cruiser.cjs). */
-const PRIVATE = ['identity', 'identity-export', 'login-sign', 'signing', 'hpke', 'envelope-seal', 'envelope-open', 'index'];
+const PRIVATE = ['identity', 'identity-export', 'login-sign', 'signing', 'hpke', 'envelope-seal', 'envelope-open', 'device-key', 'index'];
 
 test('verify.ts exports exactly the server-side API', () => {
   assert.deepEqual(Object.keys(verifyEntry).sort(), [
-    'CryptoError', 'isCryptoError', 'loginSignatureInput', 'parseBundle', 'readEnvelopeHeader', 'toHex', 'verifyLogin', 'verifyRotation',
+    'CryptoError', 'constantTimeEqual', 'deviceIdOf', 'findDevice', 'fromHex', 'importDeviceKey', 'isCryptoError', 'loginSignatureInput',
+    'parseBundle', 'parseDeviceList', 'readEnvelopeHeader', 'toHex', 'verifyDeviceLogin', 'verifyLogin', 'verifyRotation',
   ]);
 });
 
@@ -42,5 +43,5 @@ test('verify.ts reaches no private-key file and no module outside src/crypto', (
   };
   visit('verify');
   for (const p of PRIVATE) assert.ok(!reached.has(p), `verify.ts reaches ${p}.ts`);
-  assert.deepEqual([...reached].sort(), ['bundle', 'bytes', 'crypto-error', 'envelope-format', 'key-checks', 'login-proof', 'signature', 'suites', 'verify']);
+  assert.deepEqual([...reached].sort(), ['bundle', 'bytes', 'crypto-error', 'device-list', 'envelope-format', 'key-checks', 'login-proof', 'signature', 'suites', 'verify']);
 });

@@ -6,8 +6,9 @@
  * and crypto-error only.
  */
 export { parseBundle, type PublicBundle } from './bundle.js';
-export { loginSignatureInput, verifyLogin, verifyRotation } from './login-proof.js';
+export { loginSignatureInput, verifyLogin, verifyRotation, verifyDeviceLogin } from './login-proof.js';
+export { parseDeviceList, findDevice, deviceIdOf, importDeviceKey, type DeviceList, type DeviceEntry } from './device-list.js';
 export { readEnvelopeHeader, type EnvelopeHeader } from './envelope-format.js';
 export { CryptoError, isCryptoError, type CryptoErrorCode } from './crypto-error.js';
-export { toHex } from './bytes.js';
+export { toHex, fromHex, constantTimeEqual } from './bytes.js';
 export type { SuiteName } from './suites.js';

@@ -18,6 +18,16 @@ export const WIRE_ERRORS = {
   DUPLICATE_ID: 22,
   RATE_LIMITED: 23,
   MAILBOX_FULL: 24,
+  /** The sender's storage quota (bytes it made the server keep), or the server's, is used up. */
+  QUOTA_EXCEEDED: 25,
+  /** v2: device list malformed, not signed by the account's identity key, or not naming this device. */
+  BAD_DEVICE_LIST: 30,
+  /** v2: the device list is older than (or as old as) the one the server holds; Error carries no list, ask again. */
+  STALE_DEVICE_LIST: 31,
+  /** v2: this device is not (or no longer) in the account's device list. */
+  UNKNOWN_DEVICE: 32,
+  /** v2: this identity key already holds another account. */
+  KEY_IN_USE: 33,
   BAD_ROTATION: 40,
   UNKNOWN_TITLE: 50,
   BAD_TITLE: 51,
@@ -25,6 +35,16 @@ export const WIRE_ERRORS = {
   TOO_MANY_STREAMS: 53,
   NOT_READY: 54,
   UNKNOWN_STREAM: 55,
+  /** v2: no such conversation (or the caller is not a member and may not know of it). */
+  UNKNOWN_CONVERSATION: 60,
+  /** v2: a commit for an epoch that is not the conversation's current one: process the queue, then rebase. */
+  EPOCH_CONFLICT: 61,
+  /** v2: only the room's administrator may do this. */
+  NOT_ADMIN: 62,
+  /** v2: the conversation already exists (a direct conversation between these two accounts). */
+  CONVERSATION_EXISTS: 63,
+  /** v2: the MLS message's clear framing is malformed or does not match the frame. */
+  BAD_MLS_MESSAGE: 64,
   INTERNAL: 99,
 } as const;
 
@@ -52,4 +72,6 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4010,
   REPLACED: 4011,
   SERVER_SHUTDOWN: 4012,
+  /** v2: this device was removed from its account's device list. */
+  DEVICE_REMOVED: 4013,
 } as const;

@@ -1,5 +1,7 @@
-/** Version of the frame set in proto/sealcast.proto; bumped on incompatible change. */
+/** Version of the frame set in proto/sealcast.proto; bumped on incompatible change. v1 stays served. */
 export const PROTOCOL_VERSION = 1;
+/** Protocol v2: accounts with devices, per-device queues, MLS conversations (docs/PROTOCOL.md §v2). */
+export const PROTOCOL_VERSION_2 = 2;
 
 /**
  * Size limits, checked before any decoding. A client frame's largest legitimate
@@ -21,4 +23,25 @@ export const LIMITS = {
   maxNameChars: 32,
   maxSegmentsPerCredit: 16,
   maxStreamsPerConnection: 2,
+  /** v2: bytes of a device's Ed25519 public key, and of a device id. */
+  deviceKeyBytes: 32,
+  deviceIdBytes: 16,
+  /** v2: devices one account may have at once. */
+  maxDevices: 16,
+  /** v2: a signed device list (16 devices with labels, and an RSA signature, fit well within it). */
+  maxDeviceListBytes: 4096,
+  /** v2: names per Lookup, per KeyPackageClaim and per add/remove list of a Commit. */
+  maxNamesPerRequest: 100,
+  /** v2: key packages per upload, and bytes of one. */
+  maxKeyPackagesPerUpload: 100,
+  maxKeyPackageBytes: 4096,
+  /** v2: conversation ids are 16 bytes (the MLS group id). */
+  conversationIdBytes: 16,
+  /** v2: MLS messages (commit, welcome, group info, application). A Welcome or a GroupInfo carries the
+   * ratchet tree, about 200 bytes per member with suite 1: 1 MiB covers rooms of a few thousand devices. */
+  maxMlsMessageBytes: 1000 * 1024,
+  /** v2: room titles. */
+  maxTitleOfRoomChars: 64,
+  /** v2: items per page of Conversations and Members. */
+  maxPageItems: 500,
 } as const;

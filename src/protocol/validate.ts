@@ -1,6 +1,7 @@
 import type { ClientFrame, ServerFrame } from './gen/sealcast_pb.js';
 import { LIMITS } from './limits.js';
 import { ProtocolError } from './protocol-error.js';
+import { validateClientFrameV2, validateLoginV2Fields, validateServerFrameV2 } from './validate-v2.js';
 
 function bad(message: string): never {
   throw new ProtocolError('BAD_FRAME', message);
@@ -50,6 +51,7 @@ export function validateClientFrame(f: ClientFrame): void {
       checkBytes('login.bundle', b.value.bundle, 1, LIMITS.maxBundleBytes);
       checkBytes('login.signature', b.value.signature, 1, LIMITS.maxSignatureBytes);
       checkString('login.client', b.value.client, 64, true);
+      validateLoginV2Fields(b.value);
       return;
     case 'send':
       checkId('send.id', b.value.id);
@@ -90,10 +92,9 @@ export function validateClientFrame(f: ClientFrame): void {
     case 'seek':
     case 'stop':
       return;
-    default: {
-      const never: never = b;
-      throw new ProtocolError('UNKNOWN_FRAME', `unknown frame ${(never as { case: string }).case}`);
-    }
+    default:
+      if (validateClientFrameV2(b)) return;
+      throw new ProtocolError('UNKNOWN_FRAME', `unknown frame ${b.case}`);
   }
 }
 
@@ -133,6 +134,7 @@ export function validateServerFrame(f: ServerFrame): void {
       if (b.value.offset + b.value.data.byteLength > b.value.total) bad('segment_chunk: data beyond total');
       return;
     default:
+      validateServerFrameV2(b);
       return;
   }
 }

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { PublicBundle } from '../crypto/verify.js';
 import { CLOSE_CODES, encodeServerFrame, WIRE_ERRORS, type ServerFrameInit, type WireErrorName } from '../protocol/index.js';
+import type { Session } from './session.js';
 import { TokenBucket } from './token-bucket.js';
 import { holdUntilTurnEnds } from './turn-writes.js';
 
@@ -29,6 +30,8 @@ export class ClientConnection {
   name: string | undefined;
   bundle: PublicBundle | undefined;
   bundleBytes: Uint8Array | undefined;
+  /** Account, device and queue of a logged-in connection. */
+  session: Session | undefined;
   violations = 0;
   closed = false;
   /** Frames are handled one after another so a client's sends keep their order. */

@@ -50,7 +50,7 @@ export async function handleHttp(hub: Hub, req: IncomingMessage, res: ServerResp
     return send(res, hub.shuttingDown ? 503 : 200, 'application/json', JSON.stringify({
       status: hub.shuttingDown ? 'shutting-down' : 'ok',
       connections: hub.connections.size,
-      online: hub.presence.size,
+      online: hub.onlineCount,
     }));
   }
   if (url.pathname === '/metrics') return send(res, 200, 'text/plain; version=0.0.4', hub.metrics.render());

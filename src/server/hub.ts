@@ -7,53 +7,53 @@ import {
   isProtocolError,
   LIMITS,
   PROTOCOL_VERSION,
-  RosterUpdate_Event,
+  PROTOCOL_VERSION_2,
   type ClientFrame,
-  type PeerInfo,
 } from '../protocol/index.js';
-import type { IdentityStore } from '../store/index.js';
 import { ClientConnection } from './client-connection.js';
+import type { ServerContext } from './context.js';
+import {
+  handleCommit, handleConversationCreate, handleConversationRename, handleConversationsRequest, handleGroupInfoRequest,
+  handleGroupMessage, handleMembersRequest,
+} from './handlers/conversations.js';
+import { handleDeviceListUpdate } from './handlers/devices.js';
+import { handleLookup } from './handlers/directory.js';
+import { handleKeyPackageClaim, handleKeyPackageUpload } from './handlers/key-packages.js';
+import { handleLogin } from './handlers/login.js';
+import { handleAck, handleQueueAck } from './handlers/queue.js';
+import { handlePending, handleSend } from './handlers/v1-messages.js';
+import { handlePeerRequest, handleRosterRequest, handleRotation } from './handlers/v1-roster.js';
 import type { Logger } from './logger.js';
-import { handleLogin } from './login-handler.js';
-import { handleAck, handlePending, handleSend } from './message-handler.js';
 import type { Metrics } from './metrics.js';
-import { Presence } from './presence.js';
-import { handlePeerRequest, handleRosterRequest, handleRotation } from './roster-handler.js';
 import { isServerError } from './server-error.js';
 import type { ServerConfig } from './server-config.js';
 import type { VideoHandler } from './video-handler.js';
-import { TokenBucket } from './token-bucket.js';
-import type { WriteBehindMailbox } from './write-behind-mailbox.js';
-import type { PeerInfoInit } from './peer-info.js';
-import type { ListedPeer } from './peer-list-frames.js';
-import { RosterBroadcast, rosterBatchDelayMs } from './roster-broadcast.js';
 
 /**
- * The server's core: owns the connections and dispatches each decoded frame to its
- * handler. Handlers are plain functions of (hub, connection, req, frame body).
+ * The server's front door: owns the connections, checks and decodes each frame, and dispatches
+ * it to its handler. Handlers are plain functions of the context (registry, router, mailbox, …),
+ * the connection, the request number and the frame body.
  */
 export class Hub {
-  readonly presence = new Presence();
   readonly connections = new Set<ClientConnection>();
   private readonly perAddress = new Map<string, number>();
-  readonly registrations: TokenBucket;
-  readonly roster: RosterBroadcast;
   shuttingDown = false;
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
 
   constructor(
-    readonly config: ServerConfig,
-    readonly log: Logger,
-    readonly metrics: Metrics,
-    readonly identities: IdentityStore,
-    readonly mailbox: WriteBehindMailbox,
-    readonly certFingerprint: Uint8Array,
+    readonly ctx: ServerContext,
     readonly video: VideoHandler | undefined,
   ) {
-    this.registrations = new TokenBucket(config.limits.registrationsPerMinute / 60, config.limits.registrationsPerMinute);
-    this.roster = new RosterBroadcast(
-      () => this.presence.connections(),
-      () => rosterBatchDelayMs(this.presence.size, config.limits.rosterBatchMs),
-    );
+    this.config = ctx.config;
+    this.log = ctx.log;
+    this.metrics = ctx.metrics;
+  }
+
+  /** Accounts online now (with a receiving session). */
+  get onlineCount(): number {
+    return this.ctx.router.onlineCount;
   }
 
   /** A new WebSocket: send the challenge, start the login timer, wire the handlers. */
@@ -98,7 +98,8 @@ export class Hub {
           nonce: conn.nonce,
           server: 'sealcast',
           maxFrameBytes: this.config.limits.maxFrameBytes,
-          certFingerprint: this.certFingerprint,
+          certFingerprint: this.ctx.certFingerprint,
+          maxProtocolVersion: PROTOCOL_VERSION_2,
         },
       },
     });
@@ -141,8 +142,9 @@ export class Hub {
     if (conn.closed) return;
     const req = frame.req;
     const body = frame.body;
+    const ctx = this.ctx;
     try {
-      if (body.case === 'login') return await handleLogin(this, conn, req, body.value);
+      if (body.case === 'login') return await handleLogin(ctx, conn, req, body.value);
       if (!conn.authenticated) {
         conn.sendError(req, 'NOT_AUTHENTICATED', 'log in first');
         if (++conn.violations >= this.config.limits.maxViolations) conn.close(CLOSE_CODES.AUTH_FAILED, 'not logged in');
@@ -150,20 +152,44 @@ export class Hub {
       }
       switch (body.case) {
         case 'send':
-          return handleSend(this, conn, req, body.value);
+          return handleSend(ctx, conn, req, body.value);
         case 'ack':
-          return handleAck(this, conn, req, body.value);
+          return handleAck(ctx, conn, req, body.value);
         case 'pendingRequest':
-          return handlePending(this, conn, req);
+          return handlePending(ctx, conn, req);
         case 'peerRequest':
-          return handlePeerRequest(this, conn, req, body.value);
+          return handlePeerRequest(ctx, conn, req, body.value);
         case 'rosterRequest':
-          return handleRosterRequest(this, conn, req);
+          return handleRosterRequest(ctx, conn, req);
         case 'keyRotation':
-          return await handleRotation(this, conn, req, body.value);
+          return await handleRotation(ctx, conn, req, body.value);
         case 'ping':
           conn.send({ req, body: { case: 'pong', value: { ts: body.value.ts, serverTime: BigInt(Date.now()) } } });
           return;
+        case 'queueAck':
+          return handleQueueAck(ctx, conn, req, body.value);
+        case 'deviceListUpdate':
+          return await handleDeviceListUpdate(ctx, conn, req, body.value);
+        case 'lookup':
+          return handleLookup(ctx, conn, req, body.value);
+        case 'keyPackageUpload':
+          return handleKeyPackageUpload(ctx, conn, req, body.value);
+        case 'keyPackageClaim':
+          return handleKeyPackageClaim(ctx, conn, req, body.value);
+        case 'conversationCreate':
+          return handleConversationCreate(ctx, conn, req, body.value);
+        case 'commit':
+          return handleCommit(ctx, conn, req, body.value);
+        case 'groupMessage':
+          return handleGroupMessage(ctx, conn, req, body.value);
+        case 'groupInfoRequest':
+          return handleGroupInfoRequest(ctx, conn, req, body.value);
+        case 'conversationsRequest':
+          return handleConversationsRequest(ctx, conn, req, body.value);
+        case 'membersRequest':
+          return handleMembersRequest(ctx, conn, req, body.value);
+        case 'conversationRename':
+          return handleConversationRename(ctx, conn, req, body.value);
         case 'videoListRequest':
         case 'play':
         case 'credit':
@@ -195,29 +221,11 @@ export class Hub {
     if (left <= 0) this.perAddress.delete(conn.address);
     else this.perAddress.set(conn.address, left);
     this.video?.disconnected(conn);
-    if (this.presence.remove(conn) && conn.name && !this.shuttingDown) {
-      this.log.info({ user: conn.name }, 'left');
-      this.broadcastRoster(RosterUpdate_Event.LEFT, this.peerInfo(conn.name));
+    const wentOffline = this.ctx.router.detach(conn);
+    if (wentOffline && conn.session && !this.shuttingDown) {
+      this.log.info({ user: conn.session.account }, 'left');
+      this.ctx.presence.changed(conn.session.account, false);
     }
-  }
-
-  /** The public record of a registered name, as clients see it. */
-  peerInfo(name: string): PeerInfoInit {
-    const rec = this.identities.get(name);
-    return { name, bundle: rec?.bundle ?? new Uint8Array(), online: this.presence.isOnline(name) };
-  }
-
-  /** Every registered name with its bundle and whether it is online (for Welcome and Roster). */
-  listedPeers(): ListedPeer[] {
-    return this.identities
-      .list()
-      .filter((record) => !record.reset)
-      .map((record) => ({ record, online: this.presence.isOnline(record.name) }));
-  }
-
-  /** Pushes a roster change to every logged-in client, batched with others of the moment. */
-  broadcastRoster(event: RosterUpdate_Event, peer: PeerInfoInit | PeerInfo): void {
-    this.roster.add({ event, peer });
   }
 }
 

@@ -17,6 +17,7 @@ export class Metrics {
     streams_started_total: 0,
     segments_sent_total: 0,
     hls_requests_total: 0,
+    commits_total: 0,
   };
   private readonly gauges = new Map<string, () => number>();
 

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeServerFrame, encodeServerFrame } from '../protocol/index.js';
-import type { IdentityRecord } from '../store/index.js';
-import { encodeRosterFrame, encodeWelcomeFrame, type ListedPeer } from './peer-list-frames.js';
+import { encodeRosterFrame, encodeWelcomeFrame, type ListedPeer, type PeerRecord } from './peer-list-frames.js';
 
-function record(name: string, size: number): IdentityRecord {
+function record(name: string, size: number): PeerRecord {
   const bundle = new Uint8Array(size).map((_, i) => (i * 31 + name.length) & 0xff);
-  return { name, bundle, fingerprint: new Uint8Array(32), createdAt: 1, updatedAt: 1, reset: false };
+  return { name, bundle };
 }
 
 // Bundles of both suites' sizes, including one over 127 bytes (a two-byte length prefix) and an RSA-sized one.

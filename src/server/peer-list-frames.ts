@@ -1,11 +1,15 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { PeerInfoSchema, RosterSchema, ServerFrameSchema, WelcomeSchema } from '../protocol/index.js';
-import type { IdentityRecord } from '../store/index.js';
+/** What a peer list shows of an account: its name and identity bundle (the record is the cache key). */
+export interface PeerRecord {
+  name: string;
+  bundle: Uint8Array;
+}
 
 /** A registered name as a peer list shows it. */
 export interface ListedPeer {
-  record: IdentityRecord;
+  record: PeerRecord;
   online: boolean;
 }
 
@@ -14,7 +18,7 @@ export interface ListedPeer {
 // encoded once per record (the store makes a new record object when a name changes) and the list
 // is copied together into one buffer; protobuf lets a length-delimited field carry an already
 // encoded message as is, so the bytes are those protobuf-es would write.
-type EntryCache = WeakMap<IdentityRecord, { offline: Uint8Array; online: Uint8Array }>;
+type EntryCache = WeakMap<PeerRecord, { offline: Uint8Array; online: Uint8Array }>;
 
 const field = {
   req: ServerFrameSchema.field.req!.number,

@@ -28,8 +28,23 @@ export interface ServerLimits {
   messageBurst: number;
   framesPerSecond: number;
   connectionsPerAddress: number;
+  /** Registrations the server accepts a minute, from all addresses together. */
   registrationsPerMinute: number;
+  /** Registrations one address (an IPv6 /64) may make a minute. */
+  registrationsPerAddressPerMinute: number;
+  /** Bytes one device's queue may hold. */
   maxStoredBytesPerRecipient: number;
+  /** Bytes one sender may make the server hold for recipients that have not read them, counted per device copy. */
+  maxStoredBytesPerSender: number;
+  /** Bytes all queues together may hold. */
+  maxStoredBytesTotal: number;
+  /** v2: a device's queue goes out in windows of this many bytes and items not yet acknowledged. */
+  queueWindowBytes: number;
+  queueWindowItems: number;
+  /** v2: key packages the server keeps per device (besides its last-resort one). */
+  maxKeyPackagesPerDevice: number;
+  /** v2: conversations one account may be a member of. */
+  maxConversationsPerAccount: number;
   /** Outgoing bytes queued for one client before it is disconnected as a slow consumer. */
   maxQueuedBytes: number;
   mailboxTtlMs: number;
@@ -51,7 +66,14 @@ export const DEFAULT_LIMITS: ServerLimits = {
   framesPerSecond: 200,
   connectionsPerAddress: 5000,
   registrationsPerMinute: 600,
+  registrationsPerAddressPerMinute: 30,
   maxStoredBytesPerRecipient: 256 * 1024 * 1024,
+  maxStoredBytesPerSender: 1024 * 1024 * 1024,
+  maxStoredBytesTotal: 16 * 1024 * 1024 * 1024,
+  queueWindowBytes: 1024 * 1024,
+  queueWindowItems: 500,
+  maxKeyPackagesPerDevice: 200,
+  maxConversationsPerAccount: 1000,
   maxQueuedBytes: 8 * 1024 * 1024,
   mailboxTtlMs: 30 * 24 * 3600 * 1000,
   mailboxWriteDelayMs: 25,

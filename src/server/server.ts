@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../protocol/index.js';
-import { openDatabase, SqliteIdentityStore, SqliteMailboxStore, WalCheckpointer, type SqliteDatabase } from '../store/index.js';
+import {
+  openDatabase, SqliteAccountStore, SqliteConversationStore, SqliteDeviceQueueStore, SqliteKeyPackageStore, WalCheckpointer,
+  type SqliteDatabase,
+} from '../store/index.js';
+import type { ServerContext } from './context.js';
+import { ConversationView } from './conversations/conversation-view.js';
+import { ensureEveryone } from './handlers/conversations.js';
 import { handleHttp } from './http-routes.js';
 import { Hub } from './hub.js';
 import { createLogger, type Logger } from './logger.js';
@@ -12,7 +18,12 @@ import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import type { VideoHandler } from './video-handler.js';
-import { WriteBehindMailbox } from './write-behind-mailbox.js';
+import { DeviceMailbox } from './mailbox/device-mailbox.js';
+import { QueueFrames } from './mailbox/queue-frames.js';
+import { PresenceService } from './presence/presence-service.js';
+import { Registry } from './registry/registry.js';
+import { RosterBroadcast, rosterBatchDelayMs } from './roster-broadcast.js';
+import { LocalRouter } from './router/local-router.js';
 
 /** A started server, as `startServer` hands it back. */
 export interface RunningServer {
@@ -48,13 +59,33 @@ export async function startServer(
     onFallback: (reason) => log.warn({ reason }, 'database checkpoints are back on the server thread'),
   });
   const metrics = new Metrics();
-  const identities = new SqliteIdentityStore(db);
-  const mailbox = new WriteBehindMailbox(new SqliteMailboxStore(db), {
+  const mailbox = new DeviceMailbox(new SqliteDeviceQueueStore(db), {
     delayMs: config.limits.mailboxWriteDelayMs,
     maxPending: 4096,
     maxPendingBytes: 16 * 1024 * 1024,
     onWriteError: (e) => log.error({ err: e.message }, 'storing messages failed'),
   });
+  const conversations = new SqliteConversationStore(db);
+  const registry = new Registry(new SqliteAccountStore(db), {
+    registrationsPerMinute: config.limits.registrationsPerMinute,
+    registrationsPerAddressPerMinute: config.limits.registrationsPerAddressPerMinute,
+  });
+  const router = new LocalRouter();
+  let stopping = false;
+  const roster = new RosterBroadcast(
+    () => [...router.receivers()].filter((c) => c.session?.protocol === 1),
+    () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+  );
+  const conversationView = new ConversationView(conversations);
+  const ctx: ServerContext = {
+    config, log, metrics, certFingerprint: tls.fingerprint, registry, router, mailbox, conversations, conversationView,
+    keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
+    presence: new PresenceService({
+      router, conversations, registry, roster, batchMs: () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+    }),
+    roster, shuttingDown: () => stopping,
+  };
+  ensureEveryone(ctx);
   let video: VideoHandler | undefined;
   try {
     video = options.video ? await options.video({ config, log, metrics }) : undefined;
@@ -63,9 +94,9 @@ export async function startServer(
     db.close();
     throw e;
   }
-  const hub = new Hub(config, log, metrics, identities, mailbox, tls.fingerprint, video);
+  const hub = new Hub(ctx, video);
   metrics.gauge('connections', () => hub.connections.size);
-  metrics.gauge('online_users', () => hub.presence.size);
+  metrics.gauge('online_users', () => router.onlineCount);
   metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
 
   const https: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: config.tlsMinVersion }, (req, res) => {
@@ -114,7 +145,9 @@ export async function startServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       hub.shuttingDown = true;
-      hub.roster.stop();
+      stopping = true;
+      roster.stop();
+      ctx.presence.stop();
       clearInterval(expiry);
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();

@@ -5,9 +5,10 @@ import { StoreError } from './store-error.js';
 
 export type SqliteDatabase = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const MIGRATIONS: Record<number, string> = {
+/** Schema steps by version (exported for the migration tests, which build older databases). */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
   1: `
     CREATE TABLE identities (
       name        TEXT PRIMARY KEY,
@@ -37,6 +38,84 @@ const MIGRATIONS: Record<number, string> = {
     );
     CREATE INDEX deliveries_recipient ON deliveries (recipient, seq);
     CREATE INDEX deliveries_mid ON deliveries (mid);
+  `,
+  // Protocol v2: a name is an account with devices; queues are per device, ordered by a sequence
+  // number the server hands out; key packages, conversations and their members. Every v1 identity
+  // becomes an account with one v1 device (id: the first 16 bytes of its fingerprint), and what was
+  // stored for the name moves to that device's queue with its sequence numbers kept.
+  2: `
+    ALTER TABLE identities RENAME TO accounts;
+    ALTER TABLE accounts ADD COLUMN device_list BLOB;
+    ALTER TABLE accounts ADD COLUMN device_list_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN last_login_at INTEGER;
+    ALTER TABLE accounts ADD COLUMN logins INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN reset_fingerprint BLOB;
+    ALTER TABLE accounts ADD COLUMN reset_code_hash BLOB;
+    ALTER TABLE accounts ADD COLUMN reset_expires_at INTEGER;
+    CREATE INDEX accounts_fingerprint ON accounts (fingerprint);
+    CREATE TABLE devices (
+      id         BLOB PRIMARY KEY,
+      account    TEXT NOT NULL REFERENCES accounts (name) ON DELETE CASCADE ON UPDATE CASCADE,
+      key        BLOB,
+      v1         INTEGER NOT NULL DEFAULT 0,
+      added_at   INTEGER NOT NULL
+    );
+    CREATE INDEX devices_account ON devices (account);
+    INSERT INTO devices (id, account, key, v1, added_at)
+      SELECT substr(fingerprint, 1, 16), name, NULL, 1, created_at FROM accounts;
+    UPDATE accounts SET last_login_at = updated_at;
+
+    ALTER TABLE messages ADD COLUMN sender_device BLOB;
+    ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE messages ADD COLUMN conversation BLOB;
+    ALTER TABLE messages ADD COLUMN meta BLOB;
+    CREATE TABLE queue (
+      seq    INTEGER PRIMARY KEY,
+      device BLOB NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+      mid    INTEGER NOT NULL REFERENCES messages (mid) ON DELETE CASCADE,
+      msg_id BLOB NOT NULL,
+      bytes  INTEGER NOT NULL
+    );
+    CREATE INDEX queue_device ON queue (device, seq);
+    CREATE INDEX queue_device_id ON queue (device, msg_id);
+    CREATE INDEX queue_mid ON queue (mid);
+    INSERT INTO queue (seq, device, mid, msg_id, bytes)
+      SELECT d.seq, substr(a.fingerprint, 1, 16), d.mid, m.id, d.bytes
+        FROM deliveries d JOIN accounts a ON a.name = d.recipient JOIN messages m ON m.mid = d.mid;
+    -- Numbers a client may have seen are never handed out again.
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) SELECT 'seq_reserved', COALESCE(MAX(seq), 0) FROM deliveries;
+    DROP TABLE deliveries;
+    DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM queue q WHERE q.mid = messages.mid);
+
+    CREATE TABLE key_packages (
+      kp          INTEGER PRIMARY KEY AUTOINCREMENT,
+      device      BLOB NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+      data        BLOB NOT NULL,
+      last_resort INTEGER NOT NULL DEFAULT 0,
+      uploaded_at INTEGER NOT NULL
+    );
+    CREATE INDEX key_packages_device ON key_packages (device, last_resort, kp);
+
+    CREATE TABLE conversations (
+      id         BLOB PRIMARY KEY,
+      kind       INTEGER NOT NULL,
+      title      TEXT NOT NULL DEFAULT '',
+      creator    TEXT NOT NULL,
+      epoch      INTEGER NOT NULL DEFAULT 0,
+      group_info BLOB,
+      direct_key TEXT UNIQUE,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE members (
+      conversation BLOB NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+      account      TEXT NOT NULL REFERENCES accounts (name) ON DELETE CASCADE ON UPDATE CASCADE,
+      admin        INTEGER NOT NULL DEFAULT 0,
+      joined_at    INTEGER NOT NULL,
+      PRIMARY KEY (conversation, account)
+    );
+    CREATE INDEX members_account ON members (account);
   `,
 };
 

@@ -1,6 +1,8 @@
 /** Persistence behind small interfaces; SQLite (better-sqlite3, WAL) is the embedded default. */
 export * from './database.js';
-export * from './identity-store.js';
-export * from './mailbox-store.js';
+export * from './account-store.js';
+export * from './device-queue-store.js';
+export * from './key-package-store.js';
+export * from './conversation-store.js';
 export * from './store-error.js';
 export * from './wal-checkpointer.js';

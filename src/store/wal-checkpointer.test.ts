@@ -4,15 +4,30 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { SqliteMailboxStore } from './mailbox-store.js';
+import { SqliteAccountStore } from './account-store.js';
+import { QUEUE_KIND, SqliteDeviceQueueStore } from './device-queue-store.js';
 import { WalCheckpointer, type CheckpointReport } from './wal-checkpointer.js';
 
-function fill(db: SqliteDatabase, box: SqliteMailboxStore, from: number, count: number): void {
+/** A queue store with one device to fill. */
+function queueOn(db: SqliteDatabase): SqliteDeviceQueueStore {
+  const accounts = new SqliteAccountStore(db);
+  if (!accounts.get('b')) accounts.create({ name: 'b', bundle: new Uint8Array([1]), fingerprint: new Uint8Array(32).fill(5), now: 1 });
+  return new SqliteDeviceQueueStore(db);
+}
+
+function fill(db: SqliteDatabase, box: SqliteDeviceQueueStore, from: number, count: number): void {
+  const device = new SqliteAccountStore(db).get('b')!.devices[0]!.id;
   db.transaction(() => {
     for (let i = from; i < from + count; i++) {
       const id = new Uint8Array(16);
       new DataView(id.buffer).setUint32(0, i);
-      box.store({ sender: 'a', id, toAll: false, envelope: new Uint8Array(4000).fill(i & 0xff), recipients: ['b'], now: 1, ttlMs: 1e9 });
+      box.commit({
+        stores: [{
+          sender: 'a', senderDevice: undefined, id, kind: QUEUE_KIND.envelope, toAll: false, conversation: undefined, meta: undefined,
+          payload: new Uint8Array(4000).fill(i & 0xff), now: 1, ttlMs: 1e9, deliveries: [{ device, seq: i + 1 }],
+        }],
+        acks: [],
+      });
     }
   })();
 }
@@ -28,7 +43,7 @@ test('the server connection never checkpoints; the worker copies the WAL into th
   assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
 
   const before = statSync(path).size;
-  const box = new SqliteMailboxStore(db);
+  const box = queueOn(db);
   // 2,000 pages and more: past SQLite's own threshold, which would have checkpointed on this thread.
   fill(db, box, 0, 2500);
   const walPages = Math.floor(statSync(`${path}-wal`).size / 4096);
@@ -47,7 +62,7 @@ test('the server connection never checkpoints; the worker copies the WAL into th
   assert.equal(box.counts().messages, 2500);
   db.close();
   const again = openDatabase(path);
-  assert.equal(new SqliteMailboxStore(again).counts().messages, 2500);
+  assert.equal(queueOn(again).counts().messages, 2500);
   again.close();
 });
 

@@ -35,6 +35,10 @@ Limits (environment only):
   SEALCAST_MAX_QUEUED_BYTES (${DEFAULT_LIMITS.maxQueuedBytes})     SEALCAST_MAILBOX_TTL_DAYS (30)
   SEALCAST_STREAMS_PER_CONNECTION (${DEFAULT_LIMITS.streamsPerConnection})      SEALCAST_PLAYS_PER_MINUTE (${DEFAULT_LIMITS.playsPerMinute})
   SEALCAST_HLS_TOKEN_TTL_SECONDS (${DEFAULT_LIMITS.hlsTokenTtlMs / 1000})
+  SEALCAST_REGISTRATIONS_PER_ADDRESS_PER_MINUTE (${DEFAULT_LIMITS.registrationsPerAddressPerMinute})
+  SEALCAST_MAX_STORED_BYTES_PER_SENDER (${DEFAULT_LIMITS.maxStoredBytesPerSender})  SEALCAST_MAX_STORED_BYTES_TOTAL (${DEFAULT_LIMITS.maxStoredBytesTotal})
+  SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
+  SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -49,6 +53,13 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['streamsPerConnection', 'SEALCAST_STREAMS_PER_CONNECTION', 1],
   ['playsPerMinute', 'SEALCAST_PLAYS_PER_MINUTE', 1],
   ['hlsTokenTtlMs', 'SEALCAST_HLS_TOKEN_TTL_SECONDS', 1000],
+  ['registrationsPerAddressPerMinute', 'SEALCAST_REGISTRATIONS_PER_ADDRESS_PER_MINUTE', 1],
+  ['maxStoredBytesPerSender', 'SEALCAST_MAX_STORED_BYTES_PER_SENDER', 1],
+  ['maxStoredBytesTotal', 'SEALCAST_MAX_STORED_BYTES_TOTAL', 1],
+  ['queueWindowBytes', 'SEALCAST_QUEUE_WINDOW_BYTES', 1],
+  ['queueWindowItems', 'SEALCAST_QUEUE_WINDOW_ITEMS', 1],
+  ['maxKeyPackagesPerDevice', 'SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE', 1],
+  ['maxConversationsPerAccount', 'SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT', 1],
 ];
 
 class UsageError extends Error {}

@@ -1,4 +1,4 @@
-// sealcast wire protocol, version 1.
+// sealcast wire protocol, versions 1 and 2 (one schema; v2 adds frames, v1 clients never see them).
 // One binary WebSocket message carries exactly one ClientFrame (client → server)
 // or one ServerFrame (server → client). See docs/PROTOCOL.md for flows, limits and error codes.
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sealcast.proto.
  */
 export const file_sealcast: GenFile = /*@__PURE__*/
-  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEiiAUKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAQgYKBGJvZHkiYgoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJIkAKBFNlbmQSCgoCaWQYASABKAwSCgoCdG8YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMIiMKA0FjaxIKCgJpZBgBIAEoDBIQCghyZWplY3RlZBgCIAEoCSIbCgtQZWVyUmVxdWVzdBIMCgRuYW1lGAEgASgJIg8KDVJvc3RlclJlcXVlc3QiUQoLS2V5Um90YXRpb24SEgoKbmV3X2J1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGwoTbmV3X2xvZ2luX3NpZ25hdHVyZRgDIAEoDCISCgRQaW5nEgoKAnRzGAEgASgEIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkiwgYKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAQgYKBGJvZHkidwoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMImcKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIIkQKBUVycm9yEgwKBGNvZGUYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJlZl9pZBgEIAEoDCI9CghBY2NlcHRlZBIKCgJpZBgBIAEoDBIVCg1kZWxpdmVyZWRfbm93GAIgASgNEg4KBnN0b3JlZBgDIAEoDSJYCgdEZWxpdmVyEgoKAmlkGAEgASgMEgwKBGZyb20YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMEhEKCXNlcnZlcl90cxgFIAEoBCI1CglEZWxpdmVyZWQSCgoCaWQYASABKAwSCgoCYnkYAiABKAkSEAoIcmVqZWN0ZWQYAyABKAkiOAoIUGVlckluZm8SDAoEbmFtZRgBIAEoCRIOCgZidW5kbGUYAiABKAwSDgoGb25saW5lGAMgASgIIqABCgxSb3N0ZXJVcGRhdGUSLgoFZXZlbnQYASABKA4yHy5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUuRXZlbnQSIwoEcGVlchgCIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIjsKBUV2ZW50EgsKB1VOS05PV04QABIKCgZKT0lORUQQARIICgRMRUZUEAISDwoLS0VZX0NIQU5HRUQQAyI7Cg1Sb3N0ZXJVcGRhdGVzEioKB3VwZGF0ZXMYASADKAsyGS5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUiLgoGUm9zdGVyEiQKBXBlZXJzGAEgAygLMhUuc2VhbGNhc3QudjEuUGVlckluZm8iJwoEUG9uZxIKCgJ0cxgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCIyCgdQZW5kaW5nEicKBWl0ZW1zGAEgAygLMhguc2VhbGNhc3QudjEuUGVuZGluZ0l0ZW0iTAoLUGVuZGluZ0l0ZW0SCgoCaWQYASABKAwSCgoCdG8YAiABKAkSEQoJc3RvcmVkX2F0GAMgASgEEhIKCmV4cGlyZXNfYXQYBCABKAQiLQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgNEg4KBnJlYXNvbhgCIAEoCSI9CglSZW5kaXRpb24SDgoGaGVpZ2h0GAEgASgNEg0KBXdpZHRoGAIgASgNEhEKCWJhbmR3aWR0aBgDIAEoDSKLAQoKVmlkZW9UaXRsZRIMCgRuYW1lGAEgASgJEhMKC2R1cmF0aW9uX21zGAIgASgNEioKCnJlbmRpdGlvbnMYAyADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SDQoFc3RhdGUYBCABKAkSEAoIcHJvZ3Jlc3MYBSABKA0SDQoFZXJyb3IYBiABKAkiNAoJVmlkZW9MaXN0EicKBnRpdGxlcxgBIAMoCzIXLnNlYWxjYXN0LnYxLlZpZGVvVGl0bGUisgEKC1N0cmVhbVN0YXJ0EhEKCXN0cmVhbV9pZBgBIAEoDRINCgV0aXRsZRgCIAEoCRITCgtkdXJhdGlvbl9tcxgDIAEoDRISCgpzZWdtZW50X21zGAQgASgNEhUKDXNlZ21lbnRfY291bnQYBSABKA0SKgoKcmVuZGl0aW9ucxgGIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhIVCg1zdGFydF9zZWdtZW50GAcgASgNIsEBCgxTZWdtZW50Q2h1bmsSEQoJc3RyZWFtX2lkGAEgASgNEg0KBWluZGV4GAIgASgNEg4KBmhlaWdodBgDIAEoDRIQCghzdGFydF9tcxgEIAEoDRITCgtkdXJhdGlvbl9tcxgFIAEoDRIOCgZvZmZzZXQYBiABKA0SDQoFdG90YWwYByABKA0SDAoEZGF0YRgIIAEoDBISCgpsYXN0X2NodW5rGAkgASgIEhcKD3NlZWtfZ2VuZXJhdGlvbhgKIAEoDSI9CglTdHJlYW1FbmQSEQoJc3RyZWFtX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCRINCgVlcnJvchgDIAEoCSJKCghIbHNUb2tlbhINCgV0aXRsZRgBIAEoCRINCgV0b2tlbhgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgEEgwKBHBhdGgYBCABKAliBnByb3RvMw");
+  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEipAoKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjsKEmRldmljZV9saXN0X3VwZGF0ZRgoIAEoCzIdLnNlYWxjYXN0LnYxLkRldmljZUxpc3RVcGRhdGVIABIlCgZsb29rdXAYKSABKAsyEy5zZWFsY2FzdC52MS5Mb29rdXBIABIqCglxdWV1ZV9hY2sYKiABKAsyFS5zZWFsY2FzdC52MS5RdWV1ZUFja0gAEjsKEmtleV9wYWNrYWdlX3VwbG9hZBgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VVcGxvYWRIABI5ChFrZXlfcGFja2FnZV9jbGFpbRgsIAEoCzIcLnNlYWxjYXN0LnYxLktleVBhY2thZ2VDbGFpbUgAEj4KE2NvbnZlcnNhdGlvbl9jcmVhdGUYLSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25DcmVhdGVIABIlCgZjb21taXQYLiABKAsyEy5zZWFsY2FzdC52MS5Db21taXRIABIyCg1ncm91cF9tZXNzYWdlGC8gASgLMhkuc2VhbGNhc3QudjEuR3JvdXBNZXNzYWdlSAASOwoSZ3JvdXBfaW5mb19yZXF1ZXN0GDAgASgLMh0uc2VhbGNhc3QudjEuR3JvdXBJbmZvUmVxdWVzdEgAEkIKFWNvbnZlcnNhdGlvbnNfcmVxdWVzdBgxIAEoCzIhLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbnNSZXF1ZXN0SAASNgoPbWVtYmVyc19yZXF1ZXN0GDIgASgLMhsuc2VhbGNhc3QudjEuTWVtYmVyc1JlcXVlc3RIABI+ChNjb252ZXJzYXRpb25fcmVuYW1lGDMgASgLMh8uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uUmVuYW1lSABCBgoEYm9keSK1AQoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJEhMKC2RldmljZV9saXN0GAYgASgMEhIKCmRldmljZV9rZXkYByABKAwSDwoHcmVjZWl2ZRgIIAEoCBIXCg9lbnJvbGxtZW50X2NvZGUYCSABKAkiQAoEU2VuZBIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwiIwoDQWNrEgoKAmlkGAEgASgMEhAKCHJlamVjdGVkGAIgASgJIhsKC1BlZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiDwoNUm9zdGVyUmVxdWVzdCJRCgtLZXlSb3RhdGlvbhISCgpuZXdfYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIbChNuZXdfbG9naW5fc2lnbmF0dXJlGAMgASgMIhIKBFBpbmcSCgoCdHMYASABKAQiJwoQRGV2aWNlTGlzdFVwZGF0ZRITCgtkZXZpY2VfbGlzdBgBIAEoDCIXCgZMb29rdXASDQoFbmFtZXMYASADKAkiTAoIUXVldWVBY2sSEQoJdXBfdG9fc2VxGAEgASgEEi0KCHJlamVjdGVkGAIgAygLMhsuc2VhbGNhc3QudjEuUXVldWVSZWplY3Rpb24iKwoOUXVldWVSZWplY3Rpb24SCwoDc2VxGAEgASgEEgwKBGNvZGUYAiABKAkiPQoQS2V5UGFja2FnZVVwbG9hZBIUCgxrZXlfcGFja2FnZXMYASADKAwSEwoLbGFzdF9yZXNvcnQYAiABKAwiIAoPS2V5UGFja2FnZUNsYWltEg0KBW5hbWVzGAEgAygJIncKEkNvbnZlcnNhdGlvbkNyZWF0ZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSKwoEa2luZBgCIAEoDjIdLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbktpbmQSDQoFdGl0bGUYAyABKAkSDAoEcGVlchgEIAEoCSKqAQoGQ29tbWl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIOCgZjb21taXQYAiABKAwSDwoHd2VsY29tZRgDIAEoDBISCgpncm91cF9pbmZvGAQgASgMEhQKDGFkZF9hY2NvdW50cxgFIAMoCRIXCg9yZW1vdmVfYWNjb3VudHMYBiADKAkSCgoCaWQYByABKAwSFwoPd2VsY29tZV9kZXZpY2VzGAggAygMIkQKDEdyb3VwTWVzc2FnZRIKCgJpZBgBIAEoDBIXCg9jb252ZXJzYXRpb25faWQYAiABKAwSDwoHbWVzc2FnZRgDIAEoDCIrChBHcm91cEluZm9SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDCI1ChRDb252ZXJzYXRpb25zUmVxdWVzdBIOCgZvZmZzZXQYASABKA0SDQoFbGltaXQYAiABKA0iSAoOTWVtYmVyc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg4KBm9mZnNldBgCIAEoDRINCgVsaW1pdBgDIAEoDSI8ChJDb252ZXJzYXRpb25SZW5hbWUSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBXRpdGxlGAIgASgJIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkitgsKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAEi4KC3F1ZXVlX2l0ZW1zGCggASgLMhcuc2VhbGNhc3QudjEuUXVldWVJdGVtc0gAEi4KC2RldmljZV9saXN0GCkgASgLMhcuc2VhbGNhc3QudjEuRGV2aWNlTGlzdEgAEisKCWRpcmVjdG9yeRgqIAEoCzIWLnNlYWxjYXN0LnYxLkRpcmVjdG9yeUgAEjsKEmtleV9wYWNrYWdlX3N0YXR1cxgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VTdGF0dXNIABI/ChRjbGFpbWVkX2tleV9wYWNrYWdlcxgsIAEoCzIfLnNlYWxjYXN0LnYxLkNsYWltZWRLZXlQYWNrYWdlc0gAEjEKDGNvbnZlcnNhdGlvbhgtIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbkgAEjYKD2NvbW1pdF9hY2NlcHRlZBguIAEoCzIbLnNlYWxjYXN0LnYxLkNvbW1pdEFjY2VwdGVkSAASLAoKZ3JvdXBfaW5mbxgvIAEoCzIWLnNlYWxjYXN0LnYxLkdyb3VwSW5mb0gAEjMKDWNvbnZlcnNhdGlvbnMYMCABKAsyGi5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25zSAASJwoHbWVtYmVycxgxIAEoCzIULnNlYWxjYXN0LnYxLk1lbWJlcnNIABI4ChBwcmVzZW5jZV91cGRhdGVzGDIgASgLMhwuc2VhbGNhc3QudjEuUHJlc2VuY2VVcGRhdGVzSAASNgoPYWNjb3VudF9jaGFuZ2VkGDMgASgLMhsuc2VhbGNhc3QudjEuQWNjb3VudENoYW5nZWRIAEIGCgRib2R5IpUBCglDaGFsbGVuZ2USGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRINCgVub25jZRgCIAEoDBIOCgZzZXJ2ZXIYAyABKAkSFwoPbWF4X2ZyYW1lX2J5dGVzGAQgASgNEhgKEGNlcnRfZmluZ2VycHJpbnQYBSABKAwSHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YBiABKA0i+wEKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIEhEKCWRldmljZV9pZBgFIAEoDBITCgtkZXZpY2VfbGlzdBgGIAEoDBIUCgxrZXlfcGFja2FnZXMYByABKA0SEwoLbGFzdF9yZXNvcnQYCCABKAgSEgoKcmVnaXN0ZXJlZBgJIAEoCBIrCghldmVyeW9uZRgKIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbiJECgVFcnJvchIMCgRjb2RlGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIOCgZyZWZfaWQYBCABKAwiPQoIQWNjZXB0ZWQSCgoCaWQYASABKAwSFQoNZGVsaXZlcmVkX25vdxgCIAEoDRIOCgZzdG9yZWQYAyABKA0iWAoHRGVsaXZlchIKCgJpZBgBIAEoDBIMCgRmcm9tGAIgASgJEg4KBnRvX2FsbBgDIAEoCBIQCghlbnZlbG9wZRgEIAEoDBIRCglzZXJ2ZXJfdHMYBSABKAQiNQoJRGVsaXZlcmVkEgoKAmlkGAEgASgMEgoKAmJ5GAIgASgJEhAKCHJlamVjdGVkGAMgASgJIjgKCFBlZXJJbmZvEgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEg4KBm9ubGluZRgDIAEoCCKgAQoMUm9zdGVyVXBkYXRlEi4KBWV2ZW50GAEgASgOMh8uc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlLkV2ZW50EiMKBHBlZXIYAiABKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyI7CgVFdmVudBILCgdVTktOT1dOEAASCgoGSk9JTkVEEAESCAoETEVGVBACEg8KC0tFWV9DSEFOR0VEEAMiOwoNUm9zdGVyVXBkYXRlcxIqCgd1cGRhdGVzGAEgAygLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlIi4KBlJvc3RlchIkCgVwZWVycxgBIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIicKBFBvbmcSCgoCdHMYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQiMgoHUGVuZGluZxInCgVpdGVtcxgBIAMoCzIYLnNlYWxjYXN0LnYxLlBlbmRpbmdJdGVtIkwKC1BlbmRpbmdJdGVtEgoKAmlkGAEgASgMEgoKAnRvGAIgASgJEhEKCXN0b3JlZF9hdBgDIAEoBBISCgpleHBpcmVzX2F0GAQgASgEIi0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoDRIOCgZyZWFzb24YAiABKAkiPQoJUmVuZGl0aW9uEg4KBmhlaWdodBgBIAEoDRINCgV3aWR0aBgCIAEoDRIRCgliYW5kd2lkdGgYAyABKA0iiwEKClZpZGVvVGl0bGUSDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl9tcxgCIAEoDRIqCgpyZW5kaXRpb25zGAMgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEg0KBXN0YXRlGAQgASgJEhAKCHByb2dyZXNzGAUgASgNEg0KBWVycm9yGAYgASgJIjQKCVZpZGVvTGlzdBInCgZ0aXRsZXMYASADKAsyFy5zZWFsY2FzdC52MS5WaWRlb1RpdGxlIrIBCgtTdHJlYW1TdGFydBIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKA0SEgoKc2VnbWVudF9tcxgEIAEoDRIVCg1zZWdtZW50X2NvdW50GAUgASgNEioKCnJlbmRpdGlvbnMYBiADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SFQoNc3RhcnRfc2VnbWVudBgHIAEoDSLBAQoMU2VnbWVudENodW5rEhEKCXN0cmVhbV9pZBgBIAEoDRINCgVpbmRleBgCIAEoDRIOCgZoZWlnaHQYAyABKA0SEAoIc3RhcnRfbXMYBCABKA0SEwoLZHVyYXRpb25fbXMYBSABKA0SDgoGb2Zmc2V0GAYgASgNEg0KBXRvdGFsGAcgASgNEgwKBGRhdGEYCCABKAwSEgoKbGFzdF9jaHVuaxgJIAEoCBIXCg9zZWVrX2dlbmVyYXRpb24YCiABKA0iPQoJU3RyZWFtRW5kEhEKCXN0cmVhbV9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkSDQoFZXJyb3IYAyABKAkiSgoISGxzVG9rZW4SDQoFdGl0bGUYASABKAkSDQoFdG9rZW4YAiABKAkSEgoKZXhwaXJlc19hdBgDIAEoBBIMCgRwYXRoGAQgASgJIjMKClF1ZXVlSXRlbXMSJQoFaXRlbXMYASADKAsyFi5zZWFsY2FzdC52MS5RdWV1ZUl0ZW0irAIKCVF1ZXVlSXRlbRILCgNzZXEYASABKAQSEQoJc2VydmVyX3RzGAIgASgEEgwKBGZyb20YAyABKAkSEwoLZnJvbV9kZXZpY2UYBCABKAwSCgoCaWQYBSABKAwSKwoIZW52ZWxvcGUYCiABKAsyFy5zZWFsY2FzdC52MS5WMUVudmVsb3BlSAASMwoHbWVzc2FnZRgLIAEoCzIgLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk1lc3NhZ2VIABIzCgd3ZWxjb21lGAwgASgLMiAuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uV2VsY29tZUgAEjEKBm5vdGljZRgNIAEoCzIfLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk5vdGljZUgAQgYKBGJvZHkiLgoKVjFFbnZlbG9wZRIQCghlbnZlbG9wZRgBIAEoDBIOCgZ0b19hbGwYAiABKAgiXgoTQ29udmVyc2F0aW9uTWVzc2FnZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDwoHbWVzc2FnZRgCIAEoDBINCgVlcG9jaBgDIAEoBBIOCgZjb21taXQYBCABKAgiVwoTQ29udmVyc2F0aW9uV2VsY29tZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SDwoHd2VsY29tZRgCIAEoDCKMAgoSQ29udmVyc2F0aW9uTm90aWNlEjIKBGtpbmQYASABKA4yJC5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25Ob3RpY2UuS2luZBIvCgxjb252ZXJzYXRpb24YAiABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SEAoIYWNjb3VudHMYAyADKAkSCgoCYnkYBCABKAkicwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEAoMTUVNQkVSX0FEREVEEAESEgoOTUVNQkVSX1JFTU9WRUQQAhILCgdSRU5BTUVEEAMSDwoLUkVNT1ZFRF9ZT1UQBBIRCg1SRUpPSU5fTkVFREVEEAUiIQoKRGV2aWNlTGlzdBITCgtkZXZpY2VfbGlzdBgBIAEoDCJNCgdBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEhMKC2RldmljZV9saXN0GAMgASgMEg8KB3YxX29ubHkYBCABKAgiRAoJRGlyZWN0b3J5EiYKCGFjY291bnRzGAEgAygLMhQuc2VhbGNhc3QudjEuQWNjb3VudBIPCgd1bmtub3duGAIgAygJIkcKEEtleVBhY2thZ2VTdGF0dXMSEQoJcmVtYWluaW5nGAEgASgNEhMKC2xhc3RfcmVzb3J0GAIgASgIEgsKA2xvdxgDIAEoCCJeChFDbGFpbWVkS2V5UGFja2FnZRIMCgRuYW1lGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDBITCgtrZXlfcGFja2FnZRgDIAEoDBITCgtsYXN0X3Jlc29ydBgEIAEoCCJsChJDbGFpbWVkS2V5UGFja2FnZXMSMAoIcGFja2FnZXMYASADKAsyHi5zZWFsY2FzdC52MS5DbGFpbWVkS2V5UGFja2FnZRIPCgd1bmtub3duGAIgAygJEhMKC25vX3BhY2thZ2VzGAMgAygJIrYBCgxDb252ZXJzYXRpb24SFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEisKBGtpbmQYAiABKA4yHS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25LaW5kEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0b3IYBCABKAkSDQoFZXBvY2gYBSABKAQSFAoMbWVtYmVyX2NvdW50GAYgASgNEgwKBHBlZXIYByABKAkSDQoFYWRtaW4YCCABKAgiRAoOQ29tbWl0QWNjZXB0ZWQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEgoKAmlkGAMgASgMIkcKCUdyb3VwSW5mbxIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKZ3JvdXBfaW5mbxgDIAEoDCJICg1Db252ZXJzYXRpb25zEigKBWl0ZW1zGAEgAygLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEg0KBXRvdGFsGAIgASgNIjUKBk1lbWJlchIMCgRuYW1lGAEgASgJEg0KBWFkbWluGAIgASgIEg4KBm9ubGluZRgDIAEoCCJVCgdNZW1iZXJzEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIiCgVpdGVtcxgCIAMoCzITLnNlYWxjYXN0LnYxLk1lbWJlchINCgV0b3RhbBgDIAEoDSI5Cg9QcmVzZW5jZVVwZGF0ZXMSJgoHdXBkYXRlcxgBIAMoCzIVLnNlYWxjYXN0LnYxLlByZXNlbmNlIigKCFByZXNlbmNlEgwKBG5hbWUYASABKAkSDgoGb25saW5lGAIgASgIIjcKDkFjY291bnRDaGFuZ2VkEiUKB2FjY291bnQYASABKAsyFC5zZWFsY2FzdC52MS5BY2NvdW50KlkKEENvbnZlcnNhdGlvbktpbmQSIQodQ09OVkVSU0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIKCgZESVJFQ1QQARIICgRST09NEAISDAoIRVZFUllPTkUQA2IGcHJvdG8z");
 
 /**
  * @generated from message sealcast.v1.ClientFrame
@@ -114,6 +114,80 @@ export type ClientFrame = Message<"sealcast.v1.ClientFrame"> & {
      */
     value: HlsTokenRequest;
     case: "hlsTokenRequest";
+  } | {
+    /**
+     * Protocol v2: accounts with devices, per-device queues, MLS conversations.
+     *
+     * @generated from field: sealcast.v1.DeviceListUpdate device_list_update = 40;
+     */
+    value: DeviceListUpdate;
+    case: "deviceListUpdate";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Lookup lookup = 41;
+     */
+    value: Lookup;
+    case: "lookup";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.QueueAck queue_ack = 42;
+     */
+    value: QueueAck;
+    case: "queueAck";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.KeyPackageUpload key_package_upload = 43;
+     */
+    value: KeyPackageUpload;
+    case: "keyPackageUpload";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.KeyPackageClaim key_package_claim = 44;
+     */
+    value: KeyPackageClaim;
+    case: "keyPackageClaim";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.ConversationCreate conversation_create = 45;
+     */
+    value: ConversationCreate;
+    case: "conversationCreate";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Commit commit = 46;
+     */
+    value: Commit;
+    case: "commit";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.GroupMessage group_message = 47;
+     */
+    value: GroupMessage;
+    case: "groupMessage";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.GroupInfoRequest group_info_request = 48;
+     */
+    value: GroupInfoRequest;
+    case: "groupInfoRequest";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.ConversationsRequest conversations_request = 49;
+     */
+    value: ConversationsRequest;
+    case: "conversationsRequest";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.MembersRequest members_request = 50;
+     */
+    value: MembersRequest;
+    case: "membersRequest";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.ConversationRename conversation_rename = 51;
+     */
+    value: ConversationRename;
+    case: "conversationRename";
   } | { case: undefined; value?: undefined };
 };
 
@@ -125,7 +199,9 @@ export const ClientFrameSchema: GenMessage<ClientFrame> = /*@__PURE__*/
   messageDesc(file_sealcast, 0);
 
 /**
- * Answer to Challenge: proves possession of the bundle's signing key.
+ * Answer to Challenge. v1: proves possession of the bundle's signing key. v2: the bundle is the
+ * account's identity, device_list (signed by the identity key) names the device, and `signature` is
+ * the device key's proof (docs/PROTOCOL.md §Login v2).
  *
  * @generated from message sealcast.v1.Login
  */
@@ -160,6 +236,34 @@ export type Login = Message<"sealcast.v1.Login"> & {
    * @generated from field: string client = 5;
    */
   client: string;
+
+  /**
+   * v2: the account's signed device list (§Device list); must name device_key
+   *
+   * @generated from field: bytes device_list = 6;
+   */
+  deviceList: Uint8Array;
+
+  /**
+   * v2: this device's Ed25519 public key (32 bytes)
+   *
+   * @generated from field: bytes device_key = 7;
+   */
+  deviceKey: Uint8Array;
+
+  /**
+   * v2: this session takes the device's queue (false: a short session that only asks and sends)
+   *
+   * @generated from field: bool receive = 8;
+   */
+  receive: boolean;
+
+  /**
+   * the one-time code an operator's reset gave the user (sealcast admin reset-name --code)
+   *
+   * @generated from field: string enrollment_code = 9;
+   */
+  enrollmentCode: string;
 };
 
 /**
@@ -315,6 +419,370 @@ export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
   messageDesc(file_sealcast, 7);
 
 /**
+ * A new version of the account's device list, signed by its identity key (add, rename, remove devices).
+ *
+ * @generated from message sealcast.v1.DeviceListUpdate
+ */
+export type DeviceListUpdate = Message<"sealcast.v1.DeviceListUpdate"> & {
+  /**
+   * @generated from field: bytes device_list = 1;
+   */
+  deviceList: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.DeviceListUpdate.
+ * Use `create(DeviceListUpdateSchema)` to create a new message.
+ */
+export const DeviceListUpdateSchema: GenMessage<DeviceListUpdate> = /*@__PURE__*/
+  messageDesc(file_sealcast, 8);
+
+/**
+ * Directory look-up of accounts by name (at most 100 names per frame).
+ *
+ * @generated from message sealcast.v1.Lookup
+ */
+export type Lookup = Message<"sealcast.v1.Lookup"> & {
+  /**
+   * @generated from field: repeated string names = 1;
+   */
+  names: string[];
+};
+
+/**
+ * Describes the message sealcast.v1.Lookup.
+ * Use `create(LookupSchema)` to create a new message.
+ */
+export const LookupSchema: GenMessage<Lookup> = /*@__PURE__*/
+  messageDesc(file_sealcast, 9);
+
+/**
+ * Cumulative acknowledgement: every queue item this session was sent with seq <= up_to_seq is done
+ * (opened, or rejected for good) and may be forgotten.
+ *
+ * @generated from message sealcast.v1.QueueAck
+ */
+export type QueueAck = Message<"sealcast.v1.QueueAck"> & {
+  /**
+   * @generated from field: uint64 up_to_seq = 1;
+   */
+  upToSeq: bigint;
+
+  /**
+   * Items among them that the device rejected for good (v1 envelopes it cannot open): their senders hear
+   * the code in Delivered.rejected, as with a v1 Ack. Codes as for Ack.rejected.
+   *
+   * @generated from field: repeated sealcast.v1.QueueRejection rejected = 2;
+   */
+  rejected: QueueRejection[];
+};
+
+/**
+ * Describes the message sealcast.v1.QueueAck.
+ * Use `create(QueueAckSchema)` to create a new message.
+ */
+export const QueueAckSchema: GenMessage<QueueAck> = /*@__PURE__*/
+  messageDesc(file_sealcast, 10);
+
+/**
+ * @generated from message sealcast.v1.QueueRejection
+ */
+export type QueueRejection = Message<"sealcast.v1.QueueRejection"> & {
+  /**
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message sealcast.v1.QueueRejection.
+ * Use `create(QueueRejectionSchema)` to create a new message.
+ */
+export const QueueRejectionSchema: GenMessage<QueueRejection> = /*@__PURE__*/
+  messageDesc(file_sealcast, 11);
+
+/**
+ * Key packages (encoded MLSMessage, wire format mls_key_package) of this device.
+ *
+ * @generated from message sealcast.v1.KeyPackageUpload
+ */
+export type KeyPackageUpload = Message<"sealcast.v1.KeyPackageUpload"> & {
+  /**
+   * at most 100 per frame; the server keeps at most 200 per device
+   *
+   * @generated from field: repeated bytes key_packages = 1;
+   */
+  keyPackages: Uint8Array[];
+
+  /**
+   * optional: replaces the device's last-resort package
+   *
+   * @generated from field: bytes last_resort = 2;
+   */
+  lastResort: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.KeyPackageUpload.
+ * Use `create(KeyPackageUploadSchema)` to create a new message.
+ */
+export const KeyPackageUploadSchema: GenMessage<KeyPackageUpload> = /*@__PURE__*/
+  messageDesc(file_sealcast, 12);
+
+/**
+ * Claim one key package for every device of each named account (the caller's own account: its
+ * other devices). Atomic per device: no two claimers get the same package.
+ *
+ * @generated from message sealcast.v1.KeyPackageClaim
+ */
+export type KeyPackageClaim = Message<"sealcast.v1.KeyPackageClaim"> & {
+  /**
+   * @generated from field: repeated string names = 1;
+   */
+  names: string[];
+};
+
+/**
+ * Describes the message sealcast.v1.KeyPackageClaim.
+ * Use `create(KeyPackageClaimSchema)` to create a new message.
+ */
+export const KeyPackageClaimSchema: GenMessage<KeyPackageClaim> = /*@__PURE__*/
+  messageDesc(file_sealcast, 13);
+
+/**
+ * @generated from message sealcast.v1.ConversationCreate
+ */
+export type ConversationCreate = Message<"sealcast.v1.ConversationCreate"> & {
+  /**
+   * the MLS group id, 16 random bytes chosen by the creator
+   *
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: sealcast.v1.ConversationKind kind = 2;
+   */
+  kind: ConversationKind;
+
+  /**
+   * rooms: 1-64 characters; direct: empty
+   *
+   * @generated from field: string title = 3;
+   */
+  title: string;
+
+  /**
+   * direct: the other account
+   *
+   * @generated from field: string peer = 4;
+   */
+  peer: string;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationCreate.
+ * Use `create(ConversationCreateSchema)` to create a new message.
+ */
+export const ConversationCreateSchema: GenMessage<ConversationCreate> = /*@__PURE__*/
+  messageDesc(file_sealcast, 14);
+
+/**
+ * An MLS commit for the conversation's current epoch (accepted only then: the loser gets EPOCH_CONFLICT
+ * and rebases), with the Welcome for added devices and the GroupInfo of the new epoch.
+ *
+ * @generated from message sealcast.v1.Commit
+ */
+export type Commit = Message<"sealcast.v1.Commit"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * MLSMessage (PublicMessage or PrivateMessage, content type commit)
+   *
+   * @generated from field: bytes commit = 2;
+   */
+  commit: Uint8Array;
+
+  /**
+   * MLSMessage Welcome, when the commit adds devices
+   *
+   * @generated from field: bytes welcome = 3;
+   */
+  welcome: Uint8Array;
+
+  /**
+   * MLSMessage GroupInfo of the new epoch (with ratchet tree, external pub)
+   *
+   * @generated from field: bytes group_info = 4;
+   */
+  groupInfo: Uint8Array;
+
+  /**
+   * accounts this commit makes members (their devices get the Welcome)
+   *
+   * @generated from field: repeated string add_accounts = 5;
+   */
+  addAccounts: string[];
+
+  /**
+   * accounts this commit removes (leaving: the caller's own name)
+   *
+   * @generated from field: repeated string remove_accounts = 6;
+   */
+  removeAccounts: string[];
+
+  /**
+   * 16 bytes chosen by the sender; a retry reuses it
+   *
+   * @generated from field: bytes id = 7;
+   */
+  id: Uint8Array;
+
+  /**
+   * the devices (16-byte ids) the Welcome is for: whose key packages it used
+   *
+   * @generated from field: repeated bytes welcome_devices = 8;
+   */
+  welcomeDevices: Uint8Array[];
+};
+
+/**
+ * Describes the message sealcast.v1.Commit.
+ * Use `create(CommitSchema)` to create a new message.
+ */
+export const CommitSchema: GenMessage<Commit> = /*@__PURE__*/
+  messageDesc(file_sealcast, 15);
+
+/**
+ * An MLS application message (PrivateMessage) for every other device of the conversation.
+ *
+ * @generated from message sealcast.v1.GroupMessage
+ */
+export type GroupMessage = Message<"sealcast.v1.GroupMessage"> & {
+  /**
+   * 16 bytes chosen by the sender; retries reuse it
+   *
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * @generated from field: bytes conversation_id = 2;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * MLSMessage PrivateMessage, content type application
+   *
+   * @generated from field: bytes message = 3;
+   */
+  message: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.GroupMessage.
+ * Use `create(GroupMessageSchema)` to create a new message.
+ */
+export const GroupMessageSchema: GenMessage<GroupMessage> = /*@__PURE__*/
+  messageDesc(file_sealcast, 16);
+
+/**
+ * @generated from message sealcast.v1.GroupInfoRequest
+ */
+export type GroupInfoRequest = Message<"sealcast.v1.GroupInfoRequest"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.GroupInfoRequest.
+ * Use `create(GroupInfoRequestSchema)` to create a new message.
+ */
+export const GroupInfoRequestSchema: GenMessage<GroupInfoRequest> = /*@__PURE__*/
+  messageDesc(file_sealcast, 17);
+
+/**
+ * @generated from message sealcast.v1.ConversationsRequest
+ */
+export type ConversationsRequest = Message<"sealcast.v1.ConversationsRequest"> & {
+  /**
+   * @generated from field: uint32 offset = 1;
+   */
+  offset: number;
+
+  /**
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationsRequest.
+ * Use `create(ConversationsRequestSchema)` to create a new message.
+ */
+export const ConversationsRequestSchema: GenMessage<ConversationsRequest> = /*@__PURE__*/
+  messageDesc(file_sealcast, 18);
+
+/**
+ * @generated from message sealcast.v1.MembersRequest
+ */
+export type MembersRequest = Message<"sealcast.v1.MembersRequest"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 offset = 2;
+   */
+  offset: number;
+
+  /**
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message sealcast.v1.MembersRequest.
+ * Use `create(MembersRequestSchema)` to create a new message.
+ */
+export const MembersRequestSchema: GenMessage<MembersRequest> = /*@__PURE__*/
+  messageDesc(file_sealcast, 19);
+
+/**
+ * @generated from message sealcast.v1.ConversationRename
+ */
+export type ConversationRename = Message<"sealcast.v1.ConversationRename"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationRename.
+ * Use `create(ConversationRenameSchema)` to create a new message.
+ */
+export const ConversationRenameSchema: GenMessage<ConversationRename> = /*@__PURE__*/
+  messageDesc(file_sealcast, 20);
+
+/**
  * @generated from message sealcast.v1.PendingRequest
  */
 export type PendingRequest = Message<"sealcast.v1.PendingRequest"> & {
@@ -325,7 +793,7 @@ export type PendingRequest = Message<"sealcast.v1.PendingRequest"> & {
  * Use `create(PendingRequestSchema)` to create a new message.
  */
 export const PendingRequestSchema: GenMessage<PendingRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 8);
+  messageDesc(file_sealcast, 21);
 
 /**
  * @generated from message sealcast.v1.VideoListRequest
@@ -338,7 +806,7 @@ export type VideoListRequest = Message<"sealcast.v1.VideoListRequest"> & {
  * Use `create(VideoListRequestSchema)` to create a new message.
  */
 export const VideoListRequestSchema: GenMessage<VideoListRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 9);
+  messageDesc(file_sealcast, 22);
 
 /**
  * @generated from message sealcast.v1.Play
@@ -381,7 +849,7 @@ export type Play = Message<"sealcast.v1.Play"> & {
  * Use `create(PlaySchema)` to create a new message.
  */
 export const PlaySchema: GenMessage<Play> = /*@__PURE__*/
-  messageDesc(file_sealcast, 10);
+  messageDesc(file_sealcast, 23);
 
 /**
  * @generated from message sealcast.v1.Credit
@@ -413,7 +881,7 @@ export type Credit = Message<"sealcast.v1.Credit"> & {
  * Use `create(CreditSchema)` to create a new message.
  */
 export const CreditSchema: GenMessage<Credit> = /*@__PURE__*/
-  messageDesc(file_sealcast, 11);
+  messageDesc(file_sealcast, 24);
 
 /**
  * @generated from message sealcast.v1.Seek
@@ -435,7 +903,7 @@ export type Seek = Message<"sealcast.v1.Seek"> & {
  * Use `create(SeekSchema)` to create a new message.
  */
 export const SeekSchema: GenMessage<Seek> = /*@__PURE__*/
-  messageDesc(file_sealcast, 12);
+  messageDesc(file_sealcast, 25);
 
 /**
  * @generated from message sealcast.v1.Stop
@@ -452,7 +920,7 @@ export type Stop = Message<"sealcast.v1.Stop"> & {
  * Use `create(StopSchema)` to create a new message.
  */
 export const StopSchema: GenMessage<Stop> = /*@__PURE__*/
-  messageDesc(file_sealcast, 13);
+  messageDesc(file_sealcast, 26);
 
 /**
  * @generated from message sealcast.v1.HlsTokenRequest
@@ -469,7 +937,7 @@ export type HlsTokenRequest = Message<"sealcast.v1.HlsTokenRequest"> & {
  * Use `create(HlsTokenRequestSchema)` to create a new message.
  */
 export const HlsTokenRequestSchema: GenMessage<HlsTokenRequest> = /*@__PURE__*/
-  messageDesc(file_sealcast, 14);
+  messageDesc(file_sealcast, 27);
 
 /**
  * @generated from message sealcast.v1.ServerFrame
@@ -593,6 +1061,80 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
      */
     value: HlsToken;
     case: "hlsToken";
+  } | {
+    /**
+     * Protocol v2.
+     *
+     * @generated from field: sealcast.v1.QueueItems queue_items = 40;
+     */
+    value: QueueItems;
+    case: "queueItems";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.DeviceList device_list = 41;
+     */
+    value: DeviceList;
+    case: "deviceList";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Directory directory = 42;
+     */
+    value: Directory;
+    case: "directory";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.KeyPackageStatus key_package_status = 43;
+     */
+    value: KeyPackageStatus;
+    case: "keyPackageStatus";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.ClaimedKeyPackages claimed_key_packages = 44;
+     */
+    value: ClaimedKeyPackages;
+    case: "claimedKeyPackages";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Conversation conversation = 45;
+     */
+    value: Conversation;
+    case: "conversation";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.CommitAccepted commit_accepted = 46;
+     */
+    value: CommitAccepted;
+    case: "commitAccepted";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.GroupInfo group_info = 47;
+     */
+    value: GroupInfo;
+    case: "groupInfo";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Conversations conversations = 48;
+     */
+    value: Conversations;
+    case: "conversations";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.Members members = 49;
+     */
+    value: Members;
+    case: "members";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.PresenceUpdates presence_updates = 50;
+     */
+    value: PresenceUpdates;
+    case: "presenceUpdates";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.AccountChanged account_changed = 51;
+     */
+    value: AccountChanged;
+    case: "accountChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -601,13 +1143,15 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_sealcast, 15);
+  messageDesc(file_sealcast, 28);
 
 /**
  * @generated from message sealcast.v1.Challenge
  */
 export type Challenge = Message<"sealcast.v1.Challenge"> & {
   /**
+   * the oldest version the server speaks (1)
+   *
    * @generated from field: uint32 protocol_version = 1;
    */
   protocolVersion: number;
@@ -640,6 +1184,13 @@ export type Challenge = Message<"sealcast.v1.Challenge"> & {
    * @generated from field: bytes cert_fingerprint = 5;
    */
   certFingerprint: Uint8Array;
+
+  /**
+   * the newest version the server speaks (2); 0 from v1-only servers
+   *
+   * @generated from field: uint32 max_protocol_version = 6;
+   */
+  maxProtocolVersion: number;
 };
 
 /**
@@ -647,7 +1198,7 @@ export type Challenge = Message<"sealcast.v1.Challenge"> & {
  * Use `create(ChallengeSchema)` to create a new message.
  */
 export const ChallengeSchema: GenMessage<Challenge> = /*@__PURE__*/
-  messageDesc(file_sealcast, 16);
+  messageDesc(file_sealcast, 29);
 
 /**
  * @generated from message sealcast.v1.Welcome
@@ -659,7 +1210,7 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
   name: string;
 
   /**
-   * every registered peer, online or not
+   * v1: members of Everyone, online ones first, at most 1,000; v2: empty
    *
    * @generated from field: repeated sealcast.v1.PeerInfo peers = 2;
    */
@@ -676,6 +1227,48 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
    * @generated from field: bool key_changed = 4;
    */
   keyChanged: boolean;
+
+  /**
+   * v2: this device's id (16 bytes)
+   *
+   * @generated from field: bytes device_id = 5;
+   */
+  deviceId: Uint8Array;
+
+  /**
+   * v2: the account's current signed device list
+   *
+   * @generated from field: bytes device_list = 6;
+   */
+  deviceList: Uint8Array;
+
+  /**
+   * v2: key packages the server holds for this device (not counting last resort)
+   *
+   * @generated from field: uint32 key_packages = 7;
+   */
+  keyPackages: number;
+
+  /**
+   * v2: the server holds a last-resort package for this device
+   *
+   * @generated from field: bool last_resort = 8;
+   */
+  lastResort: boolean;
+
+  /**
+   * v2: this login created the account
+   *
+   * @generated from field: bool registered = 9;
+   */
+  registered: boolean;
+
+  /**
+   * v2: the server's Everyone room (join it with a commit that adds yourself)
+   *
+   * @generated from field: sealcast.v1.Conversation everyone = 10;
+   */
+  everyone?: Conversation | undefined;
 };
 
 /**
@@ -683,7 +1276,7 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 17);
+  messageDesc(file_sealcast, 30);
 
 /**
  * @generated from message sealcast.v1.Error
@@ -723,7 +1316,7 @@ export type Error = Message<"sealcast.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_sealcast, 18);
+  messageDesc(file_sealcast, 31);
 
 /**
  * @generated from message sealcast.v1.Accepted
@@ -754,7 +1347,7 @@ export type Accepted = Message<"sealcast.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 19);
+  messageDesc(file_sealcast, 32);
 
 /**
  * @generated from message sealcast.v1.Deliver
@@ -791,7 +1384,7 @@ export type Deliver = Message<"sealcast.v1.Deliver"> & {
  * Use `create(DeliverSchema)` to create a new message.
  */
 export const DeliverSchema: GenMessage<Deliver> = /*@__PURE__*/
-  messageDesc(file_sealcast, 20);
+  messageDesc(file_sealcast, 33);
 
 /**
  * Recipient `by` is done with message `id`; `rejected` is passed on from its Ack (empty: opened).
@@ -820,7 +1413,7 @@ export type Delivered = Message<"sealcast.v1.Delivered"> & {
  * Use `create(DeliveredSchema)` to create a new message.
  */
 export const DeliveredSchema: GenMessage<Delivered> = /*@__PURE__*/
-  messageDesc(file_sealcast, 21);
+  messageDesc(file_sealcast, 34);
 
 /**
  * @generated from message sealcast.v1.PeerInfo
@@ -847,7 +1440,7 @@ export type PeerInfo = Message<"sealcast.v1.PeerInfo"> & {
  * Use `create(PeerInfoSchema)` to create a new message.
  */
 export const PeerInfoSchema: GenMessage<PeerInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 22);
+  messageDesc(file_sealcast, 35);
 
 /**
  * @generated from message sealcast.v1.RosterUpdate
@@ -869,7 +1462,7 @@ export type RosterUpdate = Message<"sealcast.v1.RosterUpdate"> & {
  * Use `create(RosterUpdateSchema)` to create a new message.
  */
 export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
-  messageDesc(file_sealcast, 23);
+  messageDesc(file_sealcast, 36);
 
 /**
  * @generated from enum sealcast.v1.RosterUpdate.Event
@@ -900,7 +1493,7 @@ export enum RosterUpdate_Event {
  * Describes the enum sealcast.v1.RosterUpdate.Event.
  */
 export const RosterUpdate_EventSchema: GenEnum<RosterUpdate_Event> = /*@__PURE__*/
-  enumDesc(file_sealcast, 23, 0);
+  enumDesc(file_sealcast, 36, 0);
 
 /**
  * Roster changes batched: the server collects the changes of a short window (longer the more
@@ -920,7 +1513,7 @@ export type RosterUpdates = Message<"sealcast.v1.RosterUpdates"> & {
  * Use `create(RosterUpdatesSchema)` to create a new message.
  */
 export const RosterUpdatesSchema: GenMessage<RosterUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 24);
+  messageDesc(file_sealcast, 37);
 
 /**
  * @generated from message sealcast.v1.Roster
@@ -937,7 +1530,7 @@ export type Roster = Message<"sealcast.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_sealcast, 25);
+  messageDesc(file_sealcast, 38);
 
 /**
  * @generated from message sealcast.v1.Pong
@@ -959,7 +1552,7 @@ export type Pong = Message<"sealcast.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_sealcast, 26);
+  messageDesc(file_sealcast, 39);
 
 /**
  * @generated from message sealcast.v1.Pending
@@ -976,7 +1569,7 @@ export type Pending = Message<"sealcast.v1.Pending"> & {
  * Use `create(PendingSchema)` to create a new message.
  */
 export const PendingSchema: GenMessage<Pending> = /*@__PURE__*/
-  messageDesc(file_sealcast, 27);
+  messageDesc(file_sealcast, 40);
 
 /**
  * @generated from message sealcast.v1.PendingItem
@@ -1008,7 +1601,7 @@ export type PendingItem = Message<"sealcast.v1.PendingItem"> & {
  * Use `create(PendingItemSchema)` to create a new message.
  */
 export const PendingItemSchema: GenMessage<PendingItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 28);
+  messageDesc(file_sealcast, 41);
 
 /**
  * The server is going away (shutdown): reconnect after the given delay.
@@ -1032,7 +1625,7 @@ export type Reconnect = Message<"sealcast.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export const ReconnectSchema: GenMessage<Reconnect> = /*@__PURE__*/
-  messageDesc(file_sealcast, 29);
+  messageDesc(file_sealcast, 42);
 
 /**
  * @generated from message sealcast.v1.Rendition
@@ -1059,7 +1652,7 @@ export type Rendition = Message<"sealcast.v1.Rendition"> & {
  * Use `create(RenditionSchema)` to create a new message.
  */
 export const RenditionSchema: GenMessage<Rendition> = /*@__PURE__*/
-  messageDesc(file_sealcast, 30);
+  messageDesc(file_sealcast, 43);
 
 /**
  * @generated from message sealcast.v1.VideoTitle
@@ -1107,7 +1700,7 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
  * Use `create(VideoTitleSchema)` to create a new message.
  */
 export const VideoTitleSchema: GenMessage<VideoTitle> = /*@__PURE__*/
-  messageDesc(file_sealcast, 31);
+  messageDesc(file_sealcast, 44);
 
 /**
  * @generated from message sealcast.v1.VideoList
@@ -1124,7 +1717,7 @@ export type VideoList = Message<"sealcast.v1.VideoList"> & {
  * Use `create(VideoListSchema)` to create a new message.
  */
 export const VideoListSchema: GenMessage<VideoList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 32);
+  messageDesc(file_sealcast, 45);
 
 /**
  * @generated from message sealcast.v1.StreamStart
@@ -1171,7 +1764,7 @@ export type StreamStart = Message<"sealcast.v1.StreamStart"> & {
  * Use `create(StreamStartSchema)` to create a new message.
  */
 export const StreamStartSchema: GenMessage<StreamStart> = /*@__PURE__*/
-  messageDesc(file_sealcast, 33);
+  messageDesc(file_sealcast, 46);
 
 /**
  * Segments are MPEG-TS; a segment may be split into chunks so chat frames interleave.
@@ -1245,7 +1838,7 @@ export type SegmentChunk = Message<"sealcast.v1.SegmentChunk"> & {
  * Use `create(SegmentChunkSchema)` to create a new message.
  */
 export const SegmentChunkSchema: GenMessage<SegmentChunk> = /*@__PURE__*/
-  messageDesc(file_sealcast, 34);
+  messageDesc(file_sealcast, 47);
 
 /**
  * @generated from message sealcast.v1.StreamEnd
@@ -1274,7 +1867,7 @@ export type StreamEnd = Message<"sealcast.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_sealcast, 35);
+  messageDesc(file_sealcast, 48);
 
 /**
  * @generated from message sealcast.v1.HlsToken
@@ -1308,5 +1901,712 @@ export type HlsToken = Message<"sealcast.v1.HlsToken"> & {
  * Use `create(HlsTokenSchema)` to create a new message.
  */
 export const HlsTokenSchema: GenMessage<HlsToken> = /*@__PURE__*/
-  messageDesc(file_sealcast, 36);
+  messageDesc(file_sealcast, 49);
+
+/**
+ * A window of the device's queue, oldest first. seq increases strictly within a device's queue
+ * (with gaps). The server sends at most `window bytes` of items not yet acknowledged (QueueAck).
+ *
+ * @generated from message sealcast.v1.QueueItems
+ */
+export type QueueItems = Message<"sealcast.v1.QueueItems"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.QueueItem items = 1;
+   */
+  items: QueueItem[];
+};
+
+/**
+ * Describes the message sealcast.v1.QueueItems.
+ * Use `create(QueueItemsSchema)` to create a new message.
+ */
+export const QueueItemsSchema: GenMessage<QueueItems> = /*@__PURE__*/
+  messageDesc(file_sealcast, 50);
+
+/**
+ * @generated from message sealcast.v1.QueueItem
+ */
+export type QueueItem = Message<"sealcast.v1.QueueItem"> & {
+  /**
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * when the server stored it (ms since the epoch)
+   *
+   * @generated from field: uint64 server_ts = 2;
+   */
+  serverTs: bigint;
+
+  /**
+   * sending account ("" for server notices)
+   *
+   * @generated from field: string from = 3;
+   */
+  from: string;
+
+  /**
+   * sending device id (16 bytes); empty for v1 senders and notices
+   *
+   * @generated from field: bytes from_device = 4;
+   */
+  fromDevice: Uint8Array;
+
+  /**
+   * the sender's 16-byte id
+   *
+   * @generated from field: bytes id = 5;
+   */
+  id: Uint8Array;
+
+  /**
+   * @generated from oneof sealcast.v1.QueueItem.body
+   */
+  body: {
+    /**
+     * a v1 sealed envelope (to the account's identity key)
+     *
+     * @generated from field: sealcast.v1.V1Envelope envelope = 10;
+     */
+    value: V1Envelope;
+    case: "envelope";
+  } | {
+    /**
+     * an MLS message of a conversation (commit or application)
+     *
+     * @generated from field: sealcast.v1.ConversationMessage message = 11;
+     */
+    value: ConversationMessage;
+    case: "message";
+  } | {
+    /**
+     * an MLS Welcome: this device was added
+     *
+     * @generated from field: sealcast.v1.ConversationWelcome welcome = 12;
+     */
+    value: ConversationWelcome;
+    case: "welcome";
+  } | {
+    /**
+     * a change the server made or relays (members, title, removal)
+     *
+     * @generated from field: sealcast.v1.ConversationNotice notice = 13;
+     */
+    value: ConversationNotice;
+    case: "notice";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message sealcast.v1.QueueItem.
+ * Use `create(QueueItemSchema)` to create a new message.
+ */
+export const QueueItemSchema: GenMessage<QueueItem> = /*@__PURE__*/
+  messageDesc(file_sealcast, 51);
+
+/**
+ * @generated from message sealcast.v1.V1Envelope
+ */
+export type V1Envelope = Message<"sealcast.v1.V1Envelope"> & {
+  /**
+   * @generated from field: bytes envelope = 1;
+   */
+  envelope: Uint8Array;
+
+  /**
+   * @generated from field: bool to_all = 2;
+   */
+  toAll: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.V1Envelope.
+ * Use `create(V1EnvelopeSchema)` to create a new message.
+ */
+export const V1EnvelopeSchema: GenMessage<V1Envelope> = /*@__PURE__*/
+  messageDesc(file_sealcast, 52);
+
+/**
+ * @generated from message sealcast.v1.ConversationMessage
+ */
+export type ConversationMessage = Message<"sealcast.v1.ConversationMessage"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * MLSMessage, as the sender sent it
+   *
+   * @generated from field: bytes message = 2;
+   */
+  message: Uint8Array;
+
+  /**
+   * epoch the message belongs to (from its clear framing)
+   *
+   * @generated from field: uint64 epoch = 3;
+   */
+  epoch: bigint;
+
+  /**
+   * content type commit (else application)
+   *
+   * @generated from field: bool commit = 4;
+   */
+  commit: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationMessage.
+ * Use `create(ConversationMessageSchema)` to create a new message.
+ */
+export const ConversationMessageSchema: GenMessage<ConversationMessage> = /*@__PURE__*/
+  messageDesc(file_sealcast, 53);
+
+/**
+ * @generated from message sealcast.v1.ConversationWelcome
+ */
+export type ConversationWelcome = Message<"sealcast.v1.ConversationWelcome"> & {
+  /**
+   * @generated from field: sealcast.v1.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+
+  /**
+   * MLSMessage Welcome
+   *
+   * @generated from field: bytes welcome = 2;
+   */
+  welcome: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationWelcome.
+ * Use `create(ConversationWelcomeSchema)` to create a new message.
+ */
+export const ConversationWelcomeSchema: GenMessage<ConversationWelcome> = /*@__PURE__*/
+  messageDesc(file_sealcast, 54);
+
+/**
+ * @generated from message sealcast.v1.ConversationNotice
+ */
+export type ConversationNotice = Message<"sealcast.v1.ConversationNotice"> & {
+  /**
+   * @generated from field: sealcast.v1.ConversationNotice.Kind kind = 1;
+   */
+  kind: ConversationNotice_Kind;
+
+  /**
+   * @generated from field: sealcast.v1.Conversation conversation = 2;
+   */
+  conversation?: Conversation | undefined;
+
+  /**
+   * who was added or removed
+   *
+   * @generated from field: repeated string accounts = 3;
+   */
+  accounts: string[];
+
+  /**
+   * who did it
+   *
+   * @generated from field: string by = 4;
+   */
+  by: string;
+};
+
+/**
+ * Describes the message sealcast.v1.ConversationNotice.
+ * Use `create(ConversationNoticeSchema)` to create a new message.
+ */
+export const ConversationNoticeSchema: GenMessage<ConversationNotice> = /*@__PURE__*/
+  messageDesc(file_sealcast, 55);
+
+/**
+ * @generated from enum sealcast.v1.ConversationNotice.Kind
+ */
+export enum ConversationNotice_Kind {
+  /**
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  KIND_UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: MEMBER_ADDED = 1;
+   */
+  MEMBER_ADDED = 1,
+
+  /**
+   * @generated from enum value: MEMBER_REMOVED = 2;
+   */
+  MEMBER_REMOVED = 2,
+
+  /**
+   * @generated from enum value: RENAMED = 3;
+   */
+  RENAMED = 3,
+
+  /**
+   * @generated from enum value: REMOVED_YOU = 4;
+   */
+  REMOVED_YOU = 4,
+
+  /**
+   * @generated from enum value: REJOIN_NEEDED = 5;
+   */
+  REJOIN_NEEDED = 5,
+}
+
+/**
+ * Describes the enum sealcast.v1.ConversationNotice.Kind.
+ */
+export const ConversationNotice_KindSchema: GenEnum<ConversationNotice_Kind> = /*@__PURE__*/
+  enumDesc(file_sealcast, 55, 0);
+
+/**
+ * @generated from message sealcast.v1.DeviceList
+ */
+export type DeviceList = Message<"sealcast.v1.DeviceList"> & {
+  /**
+   * @generated from field: bytes device_list = 1;
+   */
+  deviceList: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.DeviceList.
+ * Use `create(DeviceListSchema)` to create a new message.
+ */
+export const DeviceListSchema: GenMessage<DeviceList> = /*@__PURE__*/
+  messageDesc(file_sealcast, 56);
+
+/**
+ * @generated from message sealcast.v1.Account
+ */
+export type Account = Message<"sealcast.v1.Account"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * identity bundle
+   *
+   * @generated from field: bytes bundle = 2;
+   */
+  bundle: Uint8Array;
+
+  /**
+   * signed device list; empty for a v1-only account
+   *
+   * @generated from field: bytes device_list = 3;
+   */
+  deviceList: Uint8Array;
+
+  /**
+   * no v2 device: send v1 envelopes to its identity key
+   *
+   * @generated from field: bool v1_only = 4;
+   */
+  v1Only: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.Account.
+ * Use `create(AccountSchema)` to create a new message.
+ */
+export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
+  messageDesc(file_sealcast, 57);
+
+/**
+ * @generated from message sealcast.v1.Directory
+ */
+export type Directory = Message<"sealcast.v1.Directory"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.Account accounts = 1;
+   */
+  accounts: Account[];
+
+  /**
+   * @generated from field: repeated string unknown = 2;
+   */
+  unknown: string[];
+};
+
+/**
+ * Describes the message sealcast.v1.Directory.
+ * Use `create(DirectorySchema)` to create a new message.
+ */
+export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
+  messageDesc(file_sealcast, 58);
+
+/**
+ * The device's key packages on the server; pushed (req 0) when they run low (fewer than 10).
+ *
+ * @generated from message sealcast.v1.KeyPackageStatus
+ */
+export type KeyPackageStatus = Message<"sealcast.v1.KeyPackageStatus"> & {
+  /**
+   * @generated from field: uint32 remaining = 1;
+   */
+  remaining: number;
+
+  /**
+   * @generated from field: bool last_resort = 2;
+   */
+  lastResort: boolean;
+
+  /**
+   * @generated from field: bool low = 3;
+   */
+  low: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.KeyPackageStatus.
+ * Use `create(KeyPackageStatusSchema)` to create a new message.
+ */
+export const KeyPackageStatusSchema: GenMessage<KeyPackageStatus> = /*@__PURE__*/
+  messageDesc(file_sealcast, 59);
+
+/**
+ * @generated from message sealcast.v1.ClaimedKeyPackage
+ */
+export type ClaimedKeyPackage = Message<"sealcast.v1.ClaimedKeyPackage"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bytes device_id = 2;
+   */
+  deviceId: Uint8Array;
+
+  /**
+   * @generated from field: bytes key_package = 3;
+   */
+  keyPackage: Uint8Array;
+
+  /**
+   * @generated from field: bool last_resort = 4;
+   */
+  lastResort: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.ClaimedKeyPackage.
+ * Use `create(ClaimedKeyPackageSchema)` to create a new message.
+ */
+export const ClaimedKeyPackageSchema: GenMessage<ClaimedKeyPackage> = /*@__PURE__*/
+  messageDesc(file_sealcast, 60);
+
+/**
+ * @generated from message sealcast.v1.ClaimedKeyPackages
+ */
+export type ClaimedKeyPackages = Message<"sealcast.v1.ClaimedKeyPackages"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.ClaimedKeyPackage packages = 1;
+   */
+  packages: ClaimedKeyPackage[];
+
+  /**
+   * @generated from field: repeated string unknown = 2;
+   */
+  unknown: string[];
+
+  /**
+   * @generated from field: repeated string no_packages = 3;
+   */
+  noPackages: string[];
+};
+
+/**
+ * Describes the message sealcast.v1.ClaimedKeyPackages.
+ * Use `create(ClaimedKeyPackagesSchema)` to create a new message.
+ */
+export const ClaimedKeyPackagesSchema: GenMessage<ClaimedKeyPackages> = /*@__PURE__*/
+  messageDesc(file_sealcast, 61);
+
+/**
+ * @generated from message sealcast.v1.Conversation
+ */
+export type Conversation = Message<"sealcast.v1.Conversation"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: sealcast.v1.ConversationKind kind = 2;
+   */
+  kind: ConversationKind;
+
+  /**
+   * @generated from field: string title = 3;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string creator = 4;
+   */
+  creator: string;
+
+  /**
+   * current epoch on the server
+   *
+   * @generated from field: uint64 epoch = 5;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: uint32 member_count = 6;
+   */
+  memberCount: number;
+
+  /**
+   * direct: the other account
+   *
+   * @generated from field: string peer = 7;
+   */
+  peer: string;
+
+  /**
+   * the caller administers it
+   *
+   * @generated from field: bool admin = 8;
+   */
+  admin: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.Conversation.
+ * Use `create(ConversationSchema)` to create a new message.
+ */
+export const ConversationSchema: GenMessage<Conversation> = /*@__PURE__*/
+  messageDesc(file_sealcast, 62);
+
+/**
+ * @generated from message sealcast.v1.CommitAccepted
+ */
+export type CommitAccepted = Message<"sealcast.v1.CommitAccepted"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 epoch = 2;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: bytes id = 3;
+   */
+  id: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.CommitAccepted.
+ * Use `create(CommitAcceptedSchema)` to create a new message.
+ */
+export const CommitAcceptedSchema: GenMessage<CommitAccepted> = /*@__PURE__*/
+  messageDesc(file_sealcast, 63);
+
+/**
+ * @generated from message sealcast.v1.GroupInfo
+ */
+export type GroupInfo = Message<"sealcast.v1.GroupInfo"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: uint64 epoch = 2;
+   */
+  epoch: bigint;
+
+  /**
+   * @generated from field: bytes group_info = 3;
+   */
+  groupInfo: Uint8Array;
+};
+
+/**
+ * Describes the message sealcast.v1.GroupInfo.
+ * Use `create(GroupInfoSchema)` to create a new message.
+ */
+export const GroupInfoSchema: GenMessage<GroupInfo> = /*@__PURE__*/
+  messageDesc(file_sealcast, 64);
+
+/**
+ * @generated from message sealcast.v1.Conversations
+ */
+export type Conversations = Message<"sealcast.v1.Conversations"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.Conversation items = 1;
+   */
+  items: Conversation[];
+
+  /**
+   * @generated from field: uint32 total = 2;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message sealcast.v1.Conversations.
+ * Use `create(ConversationsSchema)` to create a new message.
+ */
+export const ConversationsSchema: GenMessage<Conversations> = /*@__PURE__*/
+  messageDesc(file_sealcast, 65);
+
+/**
+ * @generated from message sealcast.v1.Member
+ */
+export type Member = Message<"sealcast.v1.Member"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bool admin = 2;
+   */
+  admin: boolean;
+
+  /**
+   * @generated from field: bool online = 3;
+   */
+  online: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.Member.
+ * Use `create(MemberSchema)` to create a new message.
+ */
+export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
+  messageDesc(file_sealcast, 66);
+
+/**
+ * @generated from message sealcast.v1.Members
+ */
+export type Members = Message<"sealcast.v1.Members"> & {
+  /**
+   * @generated from field: bytes conversation_id = 1;
+   */
+  conversationId: Uint8Array;
+
+  /**
+   * @generated from field: repeated sealcast.v1.Member items = 2;
+   */
+  items: Member[];
+
+  /**
+   * @generated from field: uint32 total = 3;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message sealcast.v1.Members.
+ * Use `create(MembersSchema)` to create a new message.
+ */
+export const MembersSchema: GenMessage<Members> = /*@__PURE__*/
+  messageDesc(file_sealcast, 67);
+
+/**
+ * Presence of accounts that share a conversation with the caller (batched like RosterUpdates).
+ *
+ * @generated from message sealcast.v1.PresenceUpdates
+ */
+export type PresenceUpdates = Message<"sealcast.v1.PresenceUpdates"> & {
+  /**
+   * @generated from field: repeated sealcast.v1.Presence updates = 1;
+   */
+  updates: Presence[];
+};
+
+/**
+ * Describes the message sealcast.v1.PresenceUpdates.
+ * Use `create(PresenceUpdatesSchema)` to create a new message.
+ */
+export const PresenceUpdatesSchema: GenMessage<PresenceUpdates> = /*@__PURE__*/
+  messageDesc(file_sealcast, 68);
+
+/**
+ * @generated from message sealcast.v1.Presence
+ */
+export type Presence = Message<"sealcast.v1.Presence"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bool online = 2;
+   */
+  online: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.Presence.
+ * Use `create(PresenceSchema)` to create a new message.
+ */
+export const PresenceSchema: GenMessage<Presence> = /*@__PURE__*/
+  messageDesc(file_sealcast, 69);
+
+/**
+ * An account that shares a conversation with the caller changed its identity or device list.
+ *
+ * @generated from message sealcast.v1.AccountChanged
+ */
+export type AccountChanged = Message<"sealcast.v1.AccountChanged"> & {
+  /**
+   * @generated from field: sealcast.v1.Account account = 1;
+   */
+  account?: Account | undefined;
+};
+
+/**
+ * Describes the message sealcast.v1.AccountChanged.
+ * Use `create(AccountChangedSchema)` to create a new message.
+ */
+export const AccountChangedSchema: GenMessage<AccountChanged> = /*@__PURE__*/
+  messageDesc(file_sealcast, 70);
+
+/**
+ * @generated from enum sealcast.v1.ConversationKind
+ */
+export enum ConversationKind {
+  /**
+   * @generated from enum value: CONVERSATION_KIND_UNSPECIFIED = 0;
+   */
+  CONVERSATION_KIND_UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DIRECT = 1;
+   */
+  DIRECT = 1,
+
+  /**
+   * @generated from enum value: ROOM = 2;
+   */
+  ROOM = 2,
+
+  /**
+   * @generated from enum value: EVERYONE = 3;
+   */
+  EVERYONE = 3,
+}
+
+/**
+ * Describes the enum sealcast.v1.ConversationKind.
+ */
+export const ConversationKindSchema: GenEnum<ConversationKind> = /*@__PURE__*/
+  enumDesc(file_sealcast, 0);
 
