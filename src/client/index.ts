@@ -11,4 +11,5 @@ export * from './socket-like.js';
 export * from './storage.js';
 export * from './trust-store.js';
 export * from './video-stream.js';
+export * from './bandwidth-estimator.js';
 export * from './identity-transfer.js';

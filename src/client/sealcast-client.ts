@@ -12,6 +12,7 @@ import { Emitter } from './event-emitter.js';
 import type { Connector, SocketLike } from './socket-like.js';
 import type { ClientStorage } from './storage.js';
 import { TrustStore } from './trust-store.js';
+import { BandwidthEstimator } from './bandwidth-estimator.js';
 import { VideoStream } from './video-stream.js';
 
 /** How a SealcastClient is set up. */
@@ -204,6 +205,8 @@ export class SealcastClient extends Emitter<ClientEvents> {
   private readonly unacked = new Map<string, OutgoingSend>();
   private replaySave: ReturnType<typeof setTimeout> | undefined;
   private readonly streams = new Map<number, VideoStream>();
+  /** Throughput of this client's link, measured by its video streams and reported with their credits. */
+  private readonly bandwidth = new BandwidthEstimator();
   private nextStreamId = 1;
   /** Deliveries are handled one at a time, in order. */
   private inbox: Promise<void> = Promise.resolve();
@@ -779,15 +782,30 @@ export class SealcastClient extends Emitter<ClientEvents> {
     return { path: reply.body.value.path, token: reply.body.value.token, expiresAt: Number(reply.body.value.expiresAt) };
   }
 
-  /** Starts streaming a title over this connection; resolves once the server accepted the PLAY. */
-  async play(title: string, opts: { policy?: string; startMs?: number; initialCredit?: number } = {}): Promise<VideoStream> {
+  /**
+   * Starts streaming a title over this connection; resolves once the server accepted the PLAY.
+   * `startHeight` continues at that rung (a stream reopened after a seek); `throttleKbps`
+   * pretends the link is that slow, to watch the server's ABR react.
+   */
+  async play(title: string, opts: { policy?: string; startMs?: number; initialCredit?: number; startHeight?: number; throttleKbps?: number } = {}): Promise<VideoStream> {
     const streamId = this.nextStreamId++;
-    const stream = new VideoStream(streamId, (body) => this.post({ body } as ClientFrameInit));
+    const initialCredit = opts.initialCredit ?? 3;
+    const stream = new VideoStream(streamId, (body) => this.post({ body } as ClientFrameInit), {
+      initialCredit,
+      estimator: this.bandwidth,
+      ...(opts.throttleKbps ? { throttleKbps: opts.throttleKbps } : {}),
+    });
     this.streams.set(streamId, stream);
     try {
       // The StreamStart answer is routed to the stream like every other stream frame.
       await this.request({
-        body: { case: 'play', value: { streamId, title, policy: opts.policy ?? 'abr', startMs: Math.round(opts.startMs ?? 0), initialCredit: opts.initialCredit ?? 3 } },
+        body: {
+          case: 'play',
+          value: {
+            streamId, title, policy: opts.policy ?? 'abr', startMs: Math.round(opts.startMs ?? 0), initialCredit,
+            ...(opts.startHeight ? { startHeight: Math.round(opts.startHeight) } : {}),
+          },
+        },
       });
     } catch (e) {
       this.streams.delete(streamId);
