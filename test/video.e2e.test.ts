@@ -91,11 +91,14 @@ test('seek: --at half-way gives about half the frames, starting 6 s later', asyn
   assert.ok(Math.abs(offset - 6) < 0.1, `starts ${offset.toFixed(3)} s after the full stream (want 6)`);
 });
 
-test('abr: a slowed reader ends on a lower rung than a fast one', async () => {
-  const fast = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--player', 'none'], { home: home(), timeoutMs: 60_000 });
-  const slow = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--player', 'none', '--throttle', '300'], { home: home(), timeoutMs: 90_000 });
-  const last = (s: string) => Number([...s.matchAll(/segment \d+ (\d+)p/g)].at(-1)![1]);
-  assert.ok(last(slow.stderr) < last(fast.stderr), `slow ended at ${last(slow.stderr)}p, fast at ${last(fast.stderr)}p`);
+test('abr: play --throttle (a pretend 1 Mbit/s link) stays on the lowest rung; the real loopback link climbs', async () => {
+  // Unpaced (--out): seconds, not the title's length. A real bandwidth limit is in abr.e2e.test.ts.
+  const fast = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--out', join(root, 'abr-fast.ts')], { home: home(), timeoutMs: 60_000 });
+  const slow = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--out', join(root, 'abr-slow.ts'), '--throttle', '1000'], { home: home(), timeoutMs: 60_000 });
+  const heights = (s: string) => [...s.matchAll(/segment \d+ (\d+)p/g)].map((m) => Number(m[1]));
+  assert.equal(heights(fast.stderr).length, 6, fast.stderr);
+  assert.ok(heights(fast.stderr).at(-1)! >= 360, `with 4 s buffered on a fast link it climbs: ${fast.stderr}`);
+  assert.deepEqual(heights(slow.stderr), [240, 240, 240, 240, 240, 240], `1 Mbit/s carries 240p (0.63 Mbit/s), not 360p (1.15 Mbit/s): ${slow.stderr}`);
 });
 
 test('STOP ends within a segment; chat keeps flowing during a stream', async () => {

@@ -13,7 +13,7 @@ export interface PlaybackOptions {
   policy: string;
   startMs: number;
   sink: VideoSink;
-  /** Pretend the link is this slow (kbit/s), to watch the ABR policy react. */
+  /** Pretend the link is this slow (kbit/s), to watch the ABR policy react (the client core holds segments back). */
   throttleKbps?: number;
   onStart?: (info: StreamInfo) => void;
   /** A segment was handed to the sink. */
@@ -65,6 +65,10 @@ export class Playback {
   /** Why we stopped (user, or connection lost), which beats how the server ended. */
   private stopResult: StreamEnd | undefined;
   private wakers: (() => void)[] = [];
+  /** Where the media received since the start or the last seek ends (ms), played or not. */
+  private arrivedEnd: number | undefined;
+  /** Rung of the latest segment received: a stream reopened after a seek continues there. */
+  private lastHeight: number | undefined;
 
   private constructor(private readonly client: SealcastClient, readonly title: string, stream: VideoStream, private readonly o: PlaybackOptions) {
     this.attach(stream);
@@ -78,7 +82,7 @@ export class Playback {
 
   /** Asks the server to play `title`; rejects (unknown title, not ready…) before anything is opened. */
   static async open(client: SealcastClient, title: string, o: PlaybackOptions): Promise<Playback> {
-    const stream = await client.play(title, { policy: o.policy, startMs: o.startMs, initialCredit: INITIAL_CREDIT });
+    const stream = await client.play(title, { policy: o.policy, startMs: o.startMs, initialCredit: INITIAL_CREDIT, ...throttle(o) });
     return new Playback(client, title, stream, o);
   }
 
@@ -120,7 +124,11 @@ export class Playback {
   private onSegment(stream: VideoStream, seg: ReceivedSegment): void {
     const generation = this.generation;
     // The stream drops chunks from before a seek, so any segment now answers it.
-    if (stream === this.stream) this.seekTarget = undefined;
+    if (stream === this.stream) {
+      this.seekTarget = undefined;
+      this.arrivedEnd = seg.startMs + seg.durationMs;
+      this.lastHeight = seg.height;
+    }
     this.queue = this.queue.then(async () => {
       if (this.stopping) return;
       // Received before a seek but not yet played: skip it, but give its credit back.
@@ -138,18 +146,16 @@ export class Playback {
         this.stop();
         return;
       }
-      let ms = seg.receiveMs;
-      if (this.o.throttleKbps) {
-        const wait = (seg.data.byteLength * 8) / this.o.throttleKbps; // ms at the pretend link speed
-        await new Promise((r) => setTimeout(r, wait));
-        ms += wait;
-      }
+      // A seek while the sink took it: the buffer figure would be of the old position.
+      if (generation !== this.generation) return stream.credit(1);
       this.clock.received(seg.startMs, seg.durationMs);
       this.heights.push(seg.height);
       this.o.onSegment?.(seg);
       if (this.stopping) return;
-      const bufferMs = Math.max(0, this.clock.receivedEnd() - this.position());
-      stream.credit(1, { throughputKbps: (seg.data.byteLength * 8) / ms, bufferMs });
+      if (generation !== this.generation) return stream.credit(1); // onSegment seeked
+      // Everything received and not yet played, also what waits behind this segment.
+      const bufferMs = this.arrivedEnd === undefined ? 0 : Math.max(0, this.arrivedEnd - this.position());
+      stream.credit(1, { bufferMs });
     });
   }
 
@@ -165,6 +171,7 @@ export class Playback {
     if (this.stopping) return target;
     this.generation++;
     this.seekTarget = target;
+    this.arrivedEnd = undefined;
     this.announceSeek = true;
     this.clock.reset(target);
     this.o.sink.seeked?.(target);
@@ -180,7 +187,11 @@ export class Playback {
     this.end = undefined;
     this.reopening = (async () => {
       try {
-        const stream = await this.client.play(this.title, { policy: this.o.policy, startMs: target, initialCredit: INITIAL_CREDIT });
+        const stream = await this.client.play(this.title, {
+          policy: this.o.policy, startMs: target, initialCredit: INITIAL_CREDIT, ...throttle(this.o),
+          // A new stream, the same viewer: go on at the rung it had, not from the lowest.
+          ...(this.lastHeight ? { startHeight: this.lastHeight } : {}),
+        });
         if (this.stopping) return stream.stop();
         this.attach(stream);
         if (this.seekTarget !== undefined && this.seekTarget !== target) stream.seek(this.seekTarget);
@@ -235,6 +246,10 @@ export class Playback {
     await this.o.sink.close();
     return { reason: last.reason, ...(last.error ? { error: last.error } : {}), heights: [...this.heights] };
   }
+}
+
+function throttle(o: PlaybackOptions): { throttleKbps?: number } {
+  return o.throttleKbps ? { throttleKbps: o.throttleKbps } : {};
 }
 
 /** "finished: 6 segments (240p×2 360p×2 480p×2)" */

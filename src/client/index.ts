@@ -11,6 +11,7 @@ export * from './socket-like.js';
 export * from './storage.js';
 export * from './trust-store.js';
 export * from './video-stream.js';
+export * from './bandwidth-estimator.js';
 export * from './identity-transfer.js';
 export * from './identity-keys.js';
 export { MAX_RETIRED, RETIRED_KEEP_MS, type RetiredIdentity, type RetiredIdentityStore } from './identity-ring.js';

@@ -12,7 +12,7 @@ import { Roster } from './roster.js';
 import { SavedState } from './saved-state.js';
 import { SerialQueue } from './serial-queue.js';
 import type { VideoStream } from './video-stream.js';
-import { VideoStreams } from './video-streams.js';
+import { VideoStreams, type PlayOptions } from './video-streams.js';
 
 export type {
   ClientEvents, ClientOptions, ClientState, PeerTrustState, PeerView, ReceivedMessage, RejectionCode, SendResult,
@@ -229,7 +229,7 @@ export class SealcastClient extends Emitter<ClientEvents> {
   }
 
   /** Starts streaming a title over this connection; resolves once the server accepted the PLAY. */
-  play(title: string, opts: { policy?: string; startMs?: number; initialCredit?: number } = {}): Promise<VideoStream> {
+  play(title: string, opts: PlayOptions = {}): Promise<VideoStream> {
     return this.video.play(title, opts);
   }
 

@@ -1,4 +1,5 @@
 import type { ClientFrameInit, ServerFrame } from '../protocol/index.js';
+import { BandwidthEstimator } from './bandwidth-estimator.js';
 import { ClientError } from './client-error.js';
 import { VideoStream } from './video-stream.js';
 
@@ -8,12 +9,23 @@ export interface VideoLink {
   post(frame: ClientFrameInit): void;
 }
 
+/** How a stream starts (see VideoStreams.play). */
+export interface PlayOptions {
+  policy?: string;
+  startMs?: number;
+  initialCredit?: number;
+  startHeight?: number;
+  throttleKbps?: number;
+}
+
 /**
  * Video over the client's connection: the library, HLS tokens for standard players, and
  * the streams this connection plays (each a VideoStream that frames are routed to).
  */
 export class VideoStreams {
   private readonly streams = new Map<number, VideoStream>();
+  /** Throughput of this client's link, measured by its video streams and reported with their credits. */
+  private readonly bandwidth = new BandwidthEstimator();
   private nextStreamId = 1;
 
   constructor(private readonly link: VideoLink) {}
@@ -32,15 +44,30 @@ export class VideoStreams {
     return { path: reply.body.value.path, token: reply.body.value.token, expiresAt: Number(reply.body.value.expiresAt) };
   }
 
-  /** Starts streaming a title over this connection; resolves once the server accepted the PLAY. */
-  async play(title: string, opts: { policy?: string; startMs?: number; initialCredit?: number } = {}): Promise<VideoStream> {
+  /**
+   * Starts streaming a title over this connection; resolves once the server accepted the PLAY.
+   * `startHeight` continues at that rung (a stream reopened after a seek); `throttleKbps`
+   * pretends the link is that slow, to watch the server's ABR react.
+   */
+  async play(title: string, opts: PlayOptions = {}): Promise<VideoStream> {
     const streamId = this.nextStreamId++;
-    const stream = new VideoStream(streamId, (body) => this.link.post({ body } as ClientFrameInit));
+    const initialCredit = opts.initialCredit ?? 3;
+    const stream = new VideoStream(streamId, (body) => this.link.post({ body } as ClientFrameInit), {
+      initialCredit,
+      estimator: this.bandwidth,
+      ...(opts.throttleKbps ? { throttleKbps: opts.throttleKbps } : {}),
+    });
     this.streams.set(streamId, stream);
     try {
       // The StreamStart answer is routed to the stream like every other stream frame.
       await this.link.request({
-        body: { case: 'play', value: { streamId, title, policy: opts.policy ?? 'abr', startMs: Math.round(opts.startMs ?? 0), initialCredit: opts.initialCredit ?? 3 } },
+        body: {
+          case: 'play',
+          value: {
+            streamId, title, policy: opts.policy ?? 'abr', startMs: Math.round(opts.startMs ?? 0), initialCredit,
+            ...(opts.startHeight ? { startHeight: Math.round(opts.startHeight) } : {}),
+          },
+        },
       });
     } catch (e) {
       this.streams.delete(streamId);

@@ -1,5 +1,4 @@
 /** The video library: scan, probe, ladder transcode, HLS playlists, rendition policies, socket streaming. */
-export * from './bandwidth-estimator.js';
 export * from './ffmpeg-path.js';
 export * from './ladder.js';
 export * from './media-error.js';

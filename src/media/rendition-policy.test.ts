@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BandwidthEstimator } from './bandwidth-estimator.js';
 import { isMediaError } from './media-error.js';
 import { createPolicy } from './rendition-policy.js';
 
@@ -33,15 +32,15 @@ test('abr: starts low, climbs one rung at a time with buffer, drops when the buf
   assert.equal(p.choose(ctx(4, 20, { throughputKbps: 20_000, bufferMs: 500, previousHeight: 720 })), 240, 'panic on empty buffer');
 });
 
-test('bandwidth estimator: the lower of a fast and a slow average', () => {
-  const e = new BandwidthEstimator();
-  assert.equal(e.estimateKbps(), undefined);
-  for (let i = 0; i < 10; i++) e.sample(1_000_000, 1000, 2); // 8000 kbit/s
-  assert.ok(Math.abs(e.estimateKbps()! - 8000) < 1);
-  const burst = new BandwidthEstimator();
-  for (let i = 0; i < 10; i++) burst.sample(1_000_000, 1000, 2);
-  burst.sample(10_000_000, 1000, 2); // one burst of 80,000 kbit/s
-  assert.ok(burst.estimateKbps()! < 30_000, 'one burst does not jump the estimate (the slow average holds it)');
-  e.sample(100_000, 1000, 2); // a slow segment: 800 kbit/s
-  assert.ok(e.estimateKbps()! < 6000, 'a drop shows at once through the fast average');
+test('abr: a start or a seek continues at the rung it had; an empty buffer then is no emergency', () => {
+  const p = createPolicy('abr');
+  const seek = { starting: true, previousHeight: 720 };
+  assert.equal(p.choose(ctx(8, 20, seek)), 720, 'no figure yet: the rung it had');
+  assert.equal(p.choose(ctx(8, 20, { ...seek, throughputKbps: 20_000, bufferMs: 0 })), 720, 'nothing buffered, but no drop and no climb');
+  assert.equal(p.choose(ctx(8, 20, { ...seek, throughputKbps: 1_500 })), 360, 'a slow link still drops it to what fits');
+  assert.equal(p.choose(ctx(9, 20, { previousHeight: 720, throughputKbps: 20_000, bufferMs: 0 })), 240, 'during playback, an empty buffer is');
+  assert.equal(p.choose(ctx(9, 20, { previousHeight: 720, bufferMs: 500 })), 240, 'even before any throughput figure');
+  assert.equal(p.choose(ctx(9, 20, { previousHeight: 720, throughputKbps: 20_000 })), 1080, 'no buffer figure does not hold a climb back');
+  assert.equal(p.choose(ctx(9, 20, { previousHeight: 1080, throughputKbps: 1_000_000, bufferMs: 60_000 })), 1080, 'the top is the top');
+  assert.equal(p.choose(ctx(9, 20, { previousHeight: 480, throughputKbps: 0, bufferMs: 6000 })), 240, 'a measured zero: the lowest');
 });

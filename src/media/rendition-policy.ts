@@ -7,10 +7,14 @@ export interface PolicyContext {
   /** Available rung heights, ascending, and their bandwidths (bits/s), same order. */
   heights: number[];
   bandwidths: number[];
-  /** The client's measured throughput and buffer, when it reported them. */
+  /** The client's throughput estimate (kbit/s), when it reported one. */
   throughputKbps?: number;
+  /** Media the client has buffered (ms), as it last reported since the stream started or last jumped. */
   bufferMs?: number;
+  /** Rung of the segment sent before (or the one to continue at, for a reopened stream). */
   previousHeight?: number;
+  /** The first segment of the stream or after a seek: the player waits for it with nothing buffered. */
+  starting?: boolean;
 }
 
 /** Picks the rung of each segment. Small objects behind one interface, swappable per stream. */
@@ -45,28 +49,36 @@ export class ThirdsPolicy implements RenditionPolicy {
   }
 }
 
+/** Share of the measured throughput a rung's bandwidth may use: headroom for the estimate's error. */
+const THROUGHPUT_SHARE = 0.8;
+/** Buffered media (ms) needed before climbing a rung: the climb's first, bigger segment must not stall. */
+const CLIMB_BUFFER_MS = 4000;
+/** Below this much buffered media (ms), playback is about to stall: the lowest rung, at once. */
+const PANIC_BUFFER_MS = 1000;
+
 /**
- * Throughput- and buffer-based ABR: the highest rung whose bandwidth fits in 80% of the
- * measured throughput; it climbs at most one rung at a time and only with 4 s buffered,
- * and drops to the lowest rung when the buffer is nearly empty.
+ * Throughput- and buffer-based ABR on the client's own figures: the highest rung whose
+ * bandwidth fits in 80% of the reported throughput. It drops straight to what fits; it
+ * climbs one rung at a time, only with 4 s buffered, and never on the first segment of
+ * a start or a seek (nothing is buffered then; it continues at the rung it had). With
+ * less than 1 s buffered during playback it drops to the lowest rung. Without a
+ * throughput figure it keeps the rung it has (the lowest at first).
  */
 export class AbrPolicy implements RenditionPolicy {
   readonly name = 'abr';
   choose(ctx: PolicyContext): number {
     const h = ctx.heights;
-    if (ctx.throughputKbps === undefined) return ctx.previousHeight ?? h[0]!;
-    if (ctx.bufferMs !== undefined && ctx.bufferMs < 1000 && ctx.index > 0) return h[0]!;
-    const budget = ctx.throughputKbps * 1000 * 0.8;
+    const current = ctx.previousHeight === undefined ? 0 : Math.max(0, h.indexOf(ctx.previousHeight));
+    if (!ctx.starting && ctx.bufferMs !== undefined && ctx.bufferMs < PANIC_BUFFER_MS) return h[0]!;
+    if (ctx.throughputKbps === undefined) return h[current]!;
+    const budget = ctx.throughputKbps * 1000 * THROUGHPUT_SHARE;
     let fit = 0;
     ctx.bandwidths.forEach((bw, i) => {
       if (bw <= budget) fit = i;
     });
-    const prev = ctx.previousHeight === undefined ? 0 : Math.max(0, h.indexOf(ctx.previousHeight));
-    if (fit > prev) {
-      const buffered = ctx.bufferMs === undefined || ctx.bufferMs >= 4000;
-      fit = buffered ? prev + 1 : prev;
-    }
-    return h[fit]!;
+    if (fit <= current) return h[fit]!;
+    const buffered = ctx.bufferMs === undefined || ctx.bufferMs >= CLIMB_BUFFER_MS;
+    return h[!ctx.starting && buffered ? current + 1 : current]!;
   }
 }
 

@@ -74,5 +74,32 @@ test('stream session: thirds decodes cleanly with heights switching at the third
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(limited.length, countAtStop);
   assert.deepEqual(limited.at(-1), { type: 'end', streamId: 2, reason: 'stopped' });
+
+  // ABR on the client's reports: a start height, "absent = unchanged", and a seek that keeps the rung.
+  const sent: Extract<StreamEvent, { type: 'chunk' }>[] = [];
+  let waiting: (() => void) | undefined;
+  const s3 = new StreamSession({
+    library: lib, title, streamId: 3, policy: createPolicy('abr'), startMs: 0, initialCredit: 1, startHeight: 400,
+    send: (ev) => {
+      if (ev.type !== 'chunk' || !ev.lastChunk) return;
+      sent.push(ev);
+      waiting?.();
+    },
+  });
+  const next = (grant: () => void) => new Promise<number>((resolve) => {
+    const n = sent.length;
+    waiting = () => {
+      if (sent.length > n) resolve(sent.at(-1)!.height);
+    };
+    grant();
+    waiting();
+  });
+  assert.equal(await next(() => s3.start()), 360, 'start height 400: the nearest rung at or below, with no figures yet');
+  assert.equal(await next(() => s3.credit(1, { throughputKbps: 50_000, bufferMs: 6000 })), 480, 'a fast link and a full buffer: one rung up');
+  assert.equal(await next(() => s3.credit(1, { bufferMs: 500 })), 240, 'the buffer nearly dry: the lowest, the throughput figure kept');
+  s3.seek(0);
+  assert.equal(await next(() => s3.credit(1)), 240, 'after the seek: the rung it had, no climb with nothing buffered');
+  assert.equal(await next(() => s3.credit(1)), 360, 'the 500 ms figure was forgotten at the seek; the throughput was not');
+  s3.stop();
   await lib.close();
 });

@@ -14,6 +14,8 @@ export interface StreamSessionOptions {
   policy: RenditionPolicy;
   startMs: number;
   initialCredit: number;
+  /** Rung to continue at (the client's last, for a stream reopened after a seek): the nearest at or below it. */
+  startHeight?: number;
   /** Bytes per chunk: other frames on the same socket interleave between chunks. */
   chunkBytes?: number;
   send: (ev: StreamEvent) => void;
@@ -33,6 +35,9 @@ export class StreamSession {
   private seekGeneration = 0;
   private stopped = false;
   private previousHeight: number | undefined;
+  /** The next segment is the first of the stream or of a seek. */
+  private starting = true;
+  /** The client's last reports; absent from a Credit = unchanged (a buffer figure is forgotten at a seek). */
   private throughputKbps: number | undefined;
   private bufferMs: number | undefined;
   private wake: (() => void) | undefined;
@@ -43,6 +48,11 @@ export class StreamSession {
     this.credits = Math.max(0, o.initialCredit);
     this.next = Math.max(0, Math.floor(o.startMs / o.title.segmentMs));
     this.chunkBytes = o.chunkBytes ?? 256 * 1024;
+    const heights = o.title.renditions.map((r) => r.height);
+    if (o.startHeight && heights.length) {
+      const below = heights.filter((h) => h <= o.startHeight!);
+      this.previousHeight = below.length ? Math.max(...below) : Math.min(...heights);
+    }
   }
 
   start(): void {
@@ -52,19 +62,28 @@ export class StreamSession {
     });
   }
 
-  /** The client drained `segments` from its buffer; it may report throughput and buffer level. */
-  credit(segments: number, report: { throughputKbps?: number; bufferMs?: number } = {}): void {
+  /**
+   * The client drained `segments` from its buffer; it may report its throughput
+   * estimate (kbit/s) and buffer level (ms). A report left out keeps the last one.
+   */
+  credit(segments: number, report: { throughputKbps?: number | undefined; bufferMs?: number | undefined } = {}): void {
     this.credits += Math.max(0, segments);
-    if (report.throughputKbps) this.throughputKbps = report.throughputKbps;
+    if (report.throughputKbps !== undefined) this.throughputKbps = report.throughputKbps;
     if (report.bufferMs !== undefined) this.bufferMs = report.bufferMs;
     this.wake?.();
   }
 
-  /** Jumps to the segment holding `positionMs`; chunks already sent carry the old generation. */
+  /**
+   * Jumps to the segment holding `positionMs`; chunks already sent carry the old generation.
+   * The client dropped its buffer: its last buffer figure no longer holds, and the next
+   * segment starts playback again (at the rung the stream had).
+   */
   seek(positionMs: number): void {
     const t = this.o.title;
     this.next = Math.min(Math.max(0, Math.floor(positionMs / t.segmentMs)), Math.max(0, t.segmentCount - 1));
     this.seekGeneration++;
+    this.bufferMs = undefined;
+    this.starting = true;
     this.wake?.();
   }
 
@@ -107,7 +126,7 @@ export class StreamSession {
       const count = Math.max(title.segmentCount, title.segmentsAvailable);
       if (title.state === 'ready' && index >= count) break;
       const height = policy.choose({
-        index, segmentCount: count, heights, bandwidths, previousHeight: this.previousHeight,
+        index, segmentCount: count, heights, bandwidths, previousHeight: this.previousHeight, starting: this.starting,
         ...(this.throughputKbps !== undefined ? { throughputKbps: this.throughputKbps } : {}),
         ...(this.bufferMs !== undefined ? { bufferMs: this.bufferMs } : {}),
       });
@@ -141,7 +160,10 @@ export class StreamSession {
         continue;
       }
       this.previousHeight = height;
-      if (generation === this.seekGeneration) this.next = index + 1;
+      if (generation === this.seekGeneration) {
+        this.next = index + 1;
+        this.starting = false;
+      }
     }
     send({ type: 'end', streamId, reason: this.stopped ? 'stopped' : 'finished' });
   }

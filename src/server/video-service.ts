@@ -101,8 +101,9 @@ export class VideoService implements VideoHandler {
       case 'play':
         return this.play(conn, req, body.value);
       case 'credit':
+        // Absent reports stay absent: "not measured" is not zero.
         this.session(conn, body.value.streamId).credit(body.value.segments, {
-          throughputKbps: body.value.throughputKbps || undefined,
+          throughputKbps: body.value.throughputKbps,
           bufferMs: body.value.bufferMs,
         });
         return;
@@ -153,6 +154,7 @@ export class VideoService implements VideoHandler {
       policy,
       startMs: play.startMs,
       initialCredit: Math.max(1, play.initialCredit),
+      ...(play.startHeight ? { startHeight: play.startHeight } : {}),
       send: (ev) => this.forward(conn, req, ev, session),
       canSend: () => !conn.closed && conn.queuedBytes < STREAM_QUEUE_BYTES,
       logger: this.log,

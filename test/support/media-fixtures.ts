@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { ffmpegPath, ffprobePath } from '../../src/media/ffmpeg-path.js';
 
-/** Makes a test clip with ffmpeg's lavfi sources (test pattern, optional tone). */
-export function makeClip(file: string, opts: { width: number; height: number; seconds: number; audio?: boolean }): void {
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=30`];
+/** Makes a test clip with ffmpeg's lavfi sources (test pattern, optional tone); 30 frames/s unless `rate` says (fewer frames transcode faster). */
+export function makeClip(file: string, opts: { width: number; height: number; seconds: number; audio?: boolean; rate?: number }): void {
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=${opts.rate ?? 30}`];
   if (opts.audio !== false) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
   args.push('-t', String(opts.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (opts.audio !== false) args.push('-c:a', 'aac', '-shortest');
