@@ -9,6 +9,9 @@ export interface ListedTitle {
   progress: number;
   error: string;
   renditions: { height: number; width: number; bandwidth: number }[];
+  addedAt?: bigint;
+  positionMs?: number;
+  watched?: boolean;
 }
 
 /** "ready", "transcoding 42%", "queued", "failed: reason". */
@@ -18,8 +21,35 @@ export function titleState(t: ListedTitle): string {
   return t.state;
 }
 
-/** One line of `sealcast videos` and connect's /videos: name, duration, state, rungs (height@Mbit/s). */
+/** "watched", "at 1:05", or '' for a title this user has not started. */
+export function watchState(t: ListedTitle): string {
+  if (t.watched) return 'watched';
+  if (t.positionMs) return `at ${formatTime(t.positionMs)}`;
+  return '';
+}
+
+/** One line of `sealcast videos` and connect's /videos: name, duration, state, rungs (height@Mbit/s), where you are. */
 export function titleRow(t: ListedTitle): string {
   const rungs = t.renditions.map((r) => `${r.height}p@${(r.bandwidth / 1e6).toFixed(1)}M`).join(' ');
-  return `${terminalSafe(t.name).padEnd(24)} ${formatTime(t.durationMs).padStart(6)}  ${titleState(t).padEnd(16)} ${rungs}`.trimEnd();
+  const watch = watchState(t);
+  return `${terminalSafe(t.name).padEnd(24)} ${formatTime(t.durationMs).padStart(6)}  ${titleState(t).padEnd(16)} ${rungs}${watch ? `  (${watch})` : ''}`.trimEnd();
+}
+
+/** How `videos --sort` orders the library. */
+export const SORTS = ['title', 'added', 'duration'] as const;
+export type LibrarySort = (typeof SORTS)[number];
+
+/**
+ * The library view: titles whose name contains `search` (case-insensitive), ordered by title
+ * (A→Z), date added (newest first) or duration (longest first), ties by title.
+ */
+export function libraryView<T extends ListedTitle>(titles: readonly T[], opts: { sort?: LibrarySort; search?: string } = {}): T[] {
+  const q = (opts.search ?? '').trim().toLowerCase();
+  const byName = (a: T, b: T) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true });
+  const order: Record<LibrarySort, (a: T, b: T) => number> = {
+    title: byName,
+    added: (a, b) => Number((b.addedAt ?? 0n) - (a.addedAt ?? 0n)) || byName(a, b),
+    duration: (a, b) => b.durationMs - a.durationMs || byName(a, b),
+  };
+  return titles.filter((t) => !q || t.name.toLowerCase().includes(q)).sort(order[opts.sort ?? 'title']);
 }

@@ -765,9 +765,9 @@ export class SealcastClient extends Emitter<ClientEvents> {
     for (const idHex of [...this.unacked.keys()]) this.settleSend(idHex, err);
   }
 
-  /** The server's video library. */
-  async listVideos() {
-    const reply = await this.request({ body: { case: 'videoListRequest', value: {} } });
+  /** The server's video library; `rescan` asks it to read its directory again first (a Refresh). */
+  async listVideos(opts: { rescan?: boolean } = {}) {
+    const reply = await this.request({ body: { case: 'videoListRequest', value: { rescan: opts.rescan ?? false } } });
     if (reply.body.case !== 'videoList') throw new ClientError('BAD_SERVER_FRAME', 'unexpected answer');
     return reply.body.value.titles;
   }
@@ -794,6 +794,15 @@ export class SealcastClient extends Emitter<ClientEvents> {
       throw e;
     }
     return stream;
+  }
+
+  /**
+   * Tells the server where this user is in a title (the resume point), or that it was watched to the
+   * end. No answer comes; a refusal arrives as an 'error' event. Players send it every few seconds
+   * while playing and when they pause, stop or end.
+   */
+  saveWatchProgress(title: string, positionMs: number, finished = false): void {
+    this.post({ body: { case: 'watchProgress', value: { title, positionMs: Math.max(0, Math.round(positionMs)), finished } } });
   }
 
   /** Our messages the server still holds (recipient offline or not yet acknowledged), per recipient. */

@@ -19,4 +19,6 @@ export const LIMITS = {
   maxNameChars: 32,
   maxSegmentsPerCredit: 16,
   maxStreamsPerConnection: 2,
+  /** Subtitle renditions listed per title. */
+  maxSubtitlesPerTitle: 16,
 } as const;

@@ -5,7 +5,7 @@ import { StoreError } from './store-error.js';
 
 export type SqliteDatabase = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -37,6 +37,17 @@ const MIGRATIONS: Record<number, string> = {
     );
     CREATE INDEX deliveries_recipient ON deliveries (recipient, seq);
     CREATE INDEX deliveries_mid ON deliveries (mid);
+  `,
+  // Resume points and watched marks (store/watch-store.ts).
+  2: `
+    CREATE TABLE watch_state (
+      user        TEXT NOT NULL,
+      title       TEXT NOT NULL,
+      position_ms INTEGER NOT NULL,
+      finished    INTEGER NOT NULL,
+      updated_at  INTEGER NOT NULL,
+      PRIMARY KEY (user, title)
+    );
   `,
 };
 

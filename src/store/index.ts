@@ -4,3 +4,4 @@ export * from './identity-store.js';
 export * from './mailbox-store.js';
 export * from './store-error.js';
 export * from './wal-checkpointer.js';
+export * from './watch-store.js';

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sealcast.proto.
  */
 export const file_sealcast: GenFile = /*@__PURE__*/
-  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEiiAUKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAQgYKBGJvZHkiYgoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJIkAKBFNlbmQSCgoCaWQYASABKAwSCgoCdG8YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMIhEKA0FjaxIKCgJpZBgBIAEoDCIbCgtQZWVyUmVxdWVzdBIMCgRuYW1lGAEgASgJIg8KDVJvc3RlclJlcXVlc3QiUQoLS2V5Um90YXRpb24SEgoKbmV3X2J1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGwoTbmV3X2xvZ2luX3NpZ25hdHVyZRgDIAEoDCISCgRQaW5nEgoKAnRzGAEgASgEIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QiYgoEUGxheRIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSDgoGcG9saWN5GAMgASgJEhAKCHN0YXJ0X21zGAQgASgNEhYKDmluaXRpYWxfY3JlZGl0GAUgASgNIlkKBkNyZWRpdBIRCglzdHJlYW1faWQYASABKA0SEAoIc2VnbWVudHMYAiABKA0SFwoPdGhyb3VnaHB1dF9rYnBzGAMgASgNEhEKCWJ1ZmZlcl9tcxgEIAEoDSIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkiwgYKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAQgYKBGJvZHkidwoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMImcKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIIkQKBUVycm9yEgwKBGNvZGUYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJlZl9pZBgEIAEoDCI9CghBY2NlcHRlZBIKCgJpZBgBIAEoDBIVCg1kZWxpdmVyZWRfbm93GAIgASgNEg4KBnN0b3JlZBgDIAEoDSJYCgdEZWxpdmVyEgoKAmlkGAEgASgMEgwKBGZyb20YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMEhEKCXNlcnZlcl90cxgFIAEoBCIjCglEZWxpdmVyZWQSCgoCaWQYASABKAwSCgoCYnkYAiABKAkiOAoIUGVlckluZm8SDAoEbmFtZRgBIAEoCRIOCgZidW5kbGUYAiABKAwSDgoGb25saW5lGAMgASgIIqABCgxSb3N0ZXJVcGRhdGUSLgoFZXZlbnQYASABKA4yHy5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUuRXZlbnQSIwoEcGVlchgCIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIjsKBUV2ZW50EgsKB1VOS05PV04QABIKCgZKT0lORUQQARIICgRMRUZUEAISDwoLS0VZX0NIQU5HRUQQAyI7Cg1Sb3N0ZXJVcGRhdGVzEioKB3VwZGF0ZXMYASADKAsyGS5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUiLgoGUm9zdGVyEiQKBXBlZXJzGAEgAygLMhUuc2VhbGNhc3QudjEuUGVlckluZm8iJwoEUG9uZxIKCgJ0cxgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCIyCgdQZW5kaW5nEicKBWl0ZW1zGAEgAygLMhguc2VhbGNhc3QudjEuUGVuZGluZ0l0ZW0iTAoLUGVuZGluZ0l0ZW0SCgoCaWQYASABKAwSCgoCdG8YAiABKAkSEQoJc3RvcmVkX2F0GAMgASgEEhIKCmV4cGlyZXNfYXQYBCABKAQiLQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgNEg4KBnJlYXNvbhgCIAEoCSI9CglSZW5kaXRpb24SDgoGaGVpZ2h0GAEgASgNEg0KBXdpZHRoGAIgASgNEhEKCWJhbmR3aWR0aBgDIAEoDSKLAQoKVmlkZW9UaXRsZRIMCgRuYW1lGAEgASgJEhMKC2R1cmF0aW9uX21zGAIgASgNEioKCnJlbmRpdGlvbnMYAyADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SDQoFc3RhdGUYBCABKAkSEAoIcHJvZ3Jlc3MYBSABKA0SDQoFZXJyb3IYBiABKAkiNAoJVmlkZW9MaXN0EicKBnRpdGxlcxgBIAMoCzIXLnNlYWxjYXN0LnYxLlZpZGVvVGl0bGUisgEKC1N0cmVhbVN0YXJ0EhEKCXN0cmVhbV9pZBgBIAEoDRINCgV0aXRsZRgCIAEoCRITCgtkdXJhdGlvbl9tcxgDIAEoDRISCgpzZWdtZW50X21zGAQgASgNEhUKDXNlZ21lbnRfY291bnQYBSABKA0SKgoKcmVuZGl0aW9ucxgGIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhIVCg1zdGFydF9zZWdtZW50GAcgASgNIsEBCgxTZWdtZW50Q2h1bmsSEQoJc3RyZWFtX2lkGAEgASgNEg0KBWluZGV4GAIgASgNEg4KBmhlaWdodBgDIAEoDRIQCghzdGFydF9tcxgEIAEoDRITCgtkdXJhdGlvbl9tcxgFIAEoDRIOCgZvZmZzZXQYBiABKA0SDQoFdG90YWwYByABKA0SDAoEZGF0YRgIIAEoDBISCgpsYXN0X2NodW5rGAkgASgIEhcKD3NlZWtfZ2VuZXJhdGlvbhgKIAEoDSI9CglTdHJlYW1FbmQSEQoJc3RyZWFtX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCRINCgVlcnJvchgDIAEoCSJKCghIbHNUb2tlbhINCgV0aXRsZRgBIAEoCRINCgV0b2tlbhgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgEEgwKBHBhdGgYBCABKAliBnByb3RvMw");
+  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEivgUKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjQKDndhdGNoX3Byb2dyZXNzGCQgASgLMhouc2VhbGNhc3QudjEuV2F0Y2hQcm9ncmVzc0gAQgYKBGJvZHkiYgoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJIkAKBFNlbmQSCgoCaWQYASABKAwSCgoCdG8YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMIhEKA0FjaxIKCgJpZBgBIAEoDCIbCgtQZWVyUmVxdWVzdBIMCgRuYW1lGAEgASgJIg8KDVJvc3RlclJlcXVlc3QiUQoLS2V5Um90YXRpb24SEgoKbmV3X2J1bmRsZRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwSGwoTbmV3X2xvZ2luX3NpZ25hdHVyZRgDIAEoDCISCgRQaW5nEgoKAnRzGAEgASgEIhAKDlBlbmRpbmdSZXF1ZXN0IiIKEFZpZGVvTGlzdFJlcXVlc3QSDgoGcmVzY2FuGAEgASgIImIKBFBsYXkSEQoJc3RyZWFtX2lkGAEgASgNEg0KBXRpdGxlGAIgASgJEg4KBnBvbGljeRgDIAEoCRIQCghzdGFydF9tcxgEIAEoDRIWCg5pbml0aWFsX2NyZWRpdBgFIAEoDSJZCgZDcmVkaXQSEQoJc3RyZWFtX2lkGAEgASgNEhAKCHNlZ21lbnRzGAIgASgNEhcKD3Rocm91Z2hwdXRfa2JwcxgDIAEoDRIRCglidWZmZXJfbXMYBCABKA0iLgoEU2VlaxIRCglzdHJlYW1faWQYASABKA0SEwoLcG9zaXRpb25fbXMYAiABKA0iGQoEU3RvcBIRCglzdHJlYW1faWQYASABKA0iIAoPSGxzVG9rZW5SZXF1ZXN0Eg0KBXRpdGxlGAEgASgJIkUKDVdhdGNoUHJvZ3Jlc3MSDQoFdGl0bGUYASABKAkSEwoLcG9zaXRpb25fbXMYAiABKA0SEAoIZmluaXNoZWQYAyABKAgiwgYKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAQgYKBGJvZHkidwoJQ2hhbGxlbmdlEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDQoFbm9uY2UYAiABKAwSDgoGc2VydmVyGAMgASgJEhcKD21heF9mcmFtZV9ieXRlcxgEIAEoDRIYChBjZXJ0X2ZpbmdlcnByaW50GAUgASgMImcKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIIkQKBUVycm9yEgwKBGNvZGUYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEg4KBnJlZl9pZBgEIAEoDCI9CghBY2NlcHRlZBIKCgJpZBgBIAEoDBIVCg1kZWxpdmVyZWRfbm93GAIgASgNEg4KBnN0b3JlZBgDIAEoDSJYCgdEZWxpdmVyEgoKAmlkGAEgASgMEgwKBGZyb20YAiABKAkSDgoGdG9fYWxsGAMgASgIEhAKCGVudmVsb3BlGAQgASgMEhEKCXNlcnZlcl90cxgFIAEoBCIjCglEZWxpdmVyZWQSCgoCaWQYASABKAwSCgoCYnkYAiABKAkiOAoIUGVlckluZm8SDAoEbmFtZRgBIAEoCRIOCgZidW5kbGUYAiABKAwSDgoGb25saW5lGAMgASgIIqABCgxSb3N0ZXJVcGRhdGUSLgoFZXZlbnQYASABKA4yHy5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUuRXZlbnQSIwoEcGVlchgCIAEoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIjsKBUV2ZW50EgsKB1VOS05PV04QABIKCgZKT0lORUQQARIICgRMRUZUEAISDwoLS0VZX0NIQU5HRUQQAyI7Cg1Sb3N0ZXJVcGRhdGVzEioKB3VwZGF0ZXMYASADKAsyGS5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGUiLgoGUm9zdGVyEiQKBXBlZXJzGAEgAygLMhUuc2VhbGNhc3QudjEuUGVlckluZm8iJwoEUG9uZxIKCgJ0cxgBIAEoBBITCgtzZXJ2ZXJfdGltZRgCIAEoBCIyCgdQZW5kaW5nEicKBWl0ZW1zGAEgAygLMhguc2VhbGNhc3QudjEuUGVuZGluZ0l0ZW0iTAoLUGVuZGluZ0l0ZW0SCgoCaWQYASABKAwSCgoCdG8YAiABKAkSEQoJc3RvcmVkX2F0GAMgASgEEhIKCmV4cGlyZXNfYXQYBCABKAQiLQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgNEg4KBnJlYXNvbhgCIAEoCSI9CglSZW5kaXRpb24SDgoGaGVpZ2h0GAEgASgNEg0KBXdpZHRoGAIgASgNEhEKCWJhbmR3aWR0aBgDIAEoDSI+Cg1TdWJ0aXRsZVRyYWNrEhAKCGxhbmd1YWdlGAEgASgJEg0KBWxhYmVsGAIgASgJEgwKBHBhdGgYAyABKAkirwIKClZpZGVvVGl0bGUSDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl9tcxgCIAEoDRIqCgpyZW5kaXRpb25zGAMgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEg0KBXN0YXRlGAQgASgJEhAKCHByb2dyZXNzGAUgASgNEg0KBWVycm9yGAYgASgJEhAKCGFkZGVkX2F0GAcgASgEEhMKC3Bvc3Rlcl9wYXRoGAggASgJEhcKD3RodW1ibmFpbHNfcGF0aBgJIAEoCRItCglzdWJ0aXRsZXMYCiADKAsyGi5zZWFsY2FzdC52MS5TdWJ0aXRsZVRyYWNrEhMKC3Bvc2l0aW9uX21zGAsgASgNEg8KB3dhdGNoZWQYDCABKAgSDQoFZmlsZXMYDSADKAkiNAoJVmlkZW9MaXN0EicKBnRpdGxlcxgBIAMoCzIXLnNlYWxjYXN0LnYxLlZpZGVvVGl0bGUisgEKC1N0cmVhbVN0YXJ0EhEKCXN0cmVhbV9pZBgBIAEoDRINCgV0aXRsZRgCIAEoCRITCgtkdXJhdGlvbl9tcxgDIAEoDRISCgpzZWdtZW50X21zGAQgASgNEhUKDXNlZ21lbnRfY291bnQYBSABKA0SKgoKcmVuZGl0aW9ucxgGIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhIVCg1zdGFydF9zZWdtZW50GAcgASgNIsEBCgxTZWdtZW50Q2h1bmsSEQoJc3RyZWFtX2lkGAEgASgNEg0KBWluZGV4GAIgASgNEg4KBmhlaWdodBgDIAEoDRIQCghzdGFydF9tcxgEIAEoDRITCgtkdXJhdGlvbl9tcxgFIAEoDRIOCgZvZmZzZXQYBiABKA0SDQoFdG90YWwYByABKA0SDAoEZGF0YRgIIAEoDBISCgpsYXN0X2NodW5rGAkgASgIEhcKD3NlZWtfZ2VuZXJhdGlvbhgKIAEoDSI9CglTdHJlYW1FbmQSEQoJc3RyZWFtX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCRINCgVlcnJvchgDIAEoCSJKCghIbHNUb2tlbhINCgV0aXRsZRgBIAEoCRINCgV0b2tlbhgCIAEoCRISCgpleHBpcmVzX2F0GAMgASgEEgwKBHBhdGgYBCABKAliBnByb3RvMw");
 
 /**
  * @generated from message sealcast.v1.ClientFrame
@@ -114,6 +114,12 @@ export type ClientFrame = Message<"sealcast.v1.ClientFrame"> & {
      */
     value: HlsTokenRequest;
     case: "hlsTokenRequest";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.WatchProgress watch_progress = 36;
+     */
+    value: WatchProgress;
+    case: "watchProgress";
   } | { case: undefined; value?: undefined };
 };
 
@@ -320,9 +326,16 @@ export const PendingRequestSchema: GenMessage<PendingRequest> = /*@__PURE__*/
   messageDesc(file_sealcast, 8);
 
 /**
+ * rescan: read the library directory again first (the web app's Refresh); the server does so at
+ * most once a second, however often it is asked.
+ *
  * @generated from message sealcast.v1.VideoListRequest
  */
 export type VideoListRequest = Message<"sealcast.v1.VideoListRequest"> & {
+  /**
+   * @generated from field: bool rescan = 1;
+   */
+  rescan: boolean;
 };
 
 /**
@@ -464,6 +477,36 @@ export const HlsTokenRequestSchema: GenMessage<HlsTokenRequest> = /*@__PURE__*/
   messageDesc(file_sealcast, 14);
 
 /**
+ * Where this user is in a title (resume point), sent while playing, on pause/stop and at the end.
+ * finished: the user watched to the end. No reply; an Error (with req) if it is refused.
+ *
+ * @generated from message sealcast.v1.WatchProgress
+ */
+export type WatchProgress = Message<"sealcast.v1.WatchProgress"> & {
+  /**
+   * @generated from field: string title = 1;
+   */
+  title: string;
+
+  /**
+   * @generated from field: uint32 position_ms = 2;
+   */
+  positionMs: number;
+
+  /**
+   * @generated from field: bool finished = 3;
+   */
+  finished: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.WatchProgress.
+ * Use `create(WatchProgressSchema)` to create a new message.
+ */
+export const WatchProgressSchema: GenMessage<WatchProgress> = /*@__PURE__*/
+  messageDesc(file_sealcast, 15);
+
+/**
  * @generated from message sealcast.v1.ServerFrame
  */
 export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
@@ -593,7 +636,7 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_sealcast, 15);
+  messageDesc(file_sealcast, 16);
 
 /**
  * @generated from message sealcast.v1.Challenge
@@ -639,7 +682,7 @@ export type Challenge = Message<"sealcast.v1.Challenge"> & {
  * Use `create(ChallengeSchema)` to create a new message.
  */
 export const ChallengeSchema: GenMessage<Challenge> = /*@__PURE__*/
-  messageDesc(file_sealcast, 16);
+  messageDesc(file_sealcast, 17);
 
 /**
  * @generated from message sealcast.v1.Welcome
@@ -675,7 +718,7 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 17);
+  messageDesc(file_sealcast, 18);
 
 /**
  * @generated from message sealcast.v1.Error
@@ -715,7 +758,7 @@ export type Error = Message<"sealcast.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_sealcast, 18);
+  messageDesc(file_sealcast, 19);
 
 /**
  * @generated from message sealcast.v1.Accepted
@@ -746,7 +789,7 @@ export type Accepted = Message<"sealcast.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 19);
+  messageDesc(file_sealcast, 20);
 
 /**
  * @generated from message sealcast.v1.Deliver
@@ -783,7 +826,7 @@ export type Deliver = Message<"sealcast.v1.Deliver"> & {
  * Use `create(DeliverSchema)` to create a new message.
  */
 export const DeliverSchema: GenMessage<Deliver> = /*@__PURE__*/
-  messageDesc(file_sealcast, 20);
+  messageDesc(file_sealcast, 21);
 
 /**
  * @generated from message sealcast.v1.Delivered
@@ -805,7 +848,7 @@ export type Delivered = Message<"sealcast.v1.Delivered"> & {
  * Use `create(DeliveredSchema)` to create a new message.
  */
 export const DeliveredSchema: GenMessage<Delivered> = /*@__PURE__*/
-  messageDesc(file_sealcast, 21);
+  messageDesc(file_sealcast, 22);
 
 /**
  * @generated from message sealcast.v1.PeerInfo
@@ -832,7 +875,7 @@ export type PeerInfo = Message<"sealcast.v1.PeerInfo"> & {
  * Use `create(PeerInfoSchema)` to create a new message.
  */
 export const PeerInfoSchema: GenMessage<PeerInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 22);
+  messageDesc(file_sealcast, 23);
 
 /**
  * @generated from message sealcast.v1.RosterUpdate
@@ -854,7 +897,7 @@ export type RosterUpdate = Message<"sealcast.v1.RosterUpdate"> & {
  * Use `create(RosterUpdateSchema)` to create a new message.
  */
 export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
-  messageDesc(file_sealcast, 23);
+  messageDesc(file_sealcast, 24);
 
 /**
  * @generated from enum sealcast.v1.RosterUpdate.Event
@@ -885,7 +928,7 @@ export enum RosterUpdate_Event {
  * Describes the enum sealcast.v1.RosterUpdate.Event.
  */
 export const RosterUpdate_EventSchema: GenEnum<RosterUpdate_Event> = /*@__PURE__*/
-  enumDesc(file_sealcast, 23, 0);
+  enumDesc(file_sealcast, 24, 0);
 
 /**
  * Roster changes batched: the server collects the changes of a short window (longer the more
@@ -905,7 +948,7 @@ export type RosterUpdates = Message<"sealcast.v1.RosterUpdates"> & {
  * Use `create(RosterUpdatesSchema)` to create a new message.
  */
 export const RosterUpdatesSchema: GenMessage<RosterUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 24);
+  messageDesc(file_sealcast, 25);
 
 /**
  * @generated from message sealcast.v1.Roster
@@ -922,7 +965,7 @@ export type Roster = Message<"sealcast.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_sealcast, 25);
+  messageDesc(file_sealcast, 26);
 
 /**
  * @generated from message sealcast.v1.Pong
@@ -944,7 +987,7 @@ export type Pong = Message<"sealcast.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_sealcast, 26);
+  messageDesc(file_sealcast, 27);
 
 /**
  * @generated from message sealcast.v1.Pending
@@ -961,7 +1004,7 @@ export type Pending = Message<"sealcast.v1.Pending"> & {
  * Use `create(PendingSchema)` to create a new message.
  */
 export const PendingSchema: GenMessage<Pending> = /*@__PURE__*/
-  messageDesc(file_sealcast, 27);
+  messageDesc(file_sealcast, 28);
 
 /**
  * @generated from message sealcast.v1.PendingItem
@@ -993,7 +1036,7 @@ export type PendingItem = Message<"sealcast.v1.PendingItem"> & {
  * Use `create(PendingItemSchema)` to create a new message.
  */
 export const PendingItemSchema: GenMessage<PendingItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 28);
+  messageDesc(file_sealcast, 29);
 
 /**
  * The server is going away (shutdown): reconnect after the given delay.
@@ -1017,7 +1060,7 @@ export type Reconnect = Message<"sealcast.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export const ReconnectSchema: GenMessage<Reconnect> = /*@__PURE__*/
-  messageDesc(file_sealcast, 29);
+  messageDesc(file_sealcast, 30);
 
 /**
  * @generated from message sealcast.v1.Rendition
@@ -1044,7 +1087,42 @@ export type Rendition = Message<"sealcast.v1.Rendition"> & {
  * Use `create(RenditionSchema)` to create a new message.
  */
 export const RenditionSchema: GenMessage<Rendition> = /*@__PURE__*/
-  messageDesc(file_sealcast, 30);
+  messageDesc(file_sealcast, 31);
+
+/**
+ * A subtitle rendition: WebVTT over HTTPS, also in the title's HLS master playlist.
+ *
+ * @generated from message sealcast.v1.SubtitleTrack
+ */
+export type SubtitleTrack = Message<"sealcast.v1.SubtitleTrack"> & {
+  /**
+   * BCP 47 / ISO 639 tag, "" when unknown
+   *
+   * @generated from field: string language = 1;
+   */
+  language: string;
+
+  /**
+   * what players show, e.g. "English"
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * "/hls/TITLE/subs/N.vtt?token=..."
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message sealcast.v1.SubtitleTrack.
+ * Use `create(SubtitleTrackSchema)` to create a new message.
+ */
+export const SubtitleTrackSchema: GenMessage<SubtitleTrack> = /*@__PURE__*/
+  messageDesc(file_sealcast, 32);
 
 /**
  * @generated from message sealcast.v1.VideoTitle
@@ -1080,11 +1158,58 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
   progress: number;
 
   /**
-   * reason, when failed
+   * reason, when failed (file names and details only for admins)
    *
    * @generated from field: string error = 6;
    */
   error: string;
+
+  /**
+   * when its file appeared, ms since the epoch
+   *
+   * @generated from field: uint64 added_at = 7;
+   */
+  addedAt: bigint;
+
+  /**
+   * "/hls/TITLE/poster.jpg?token=...", "" when there is none (yet)
+   *
+   * @generated from field: string poster_path = 8;
+   */
+  posterPath: string;
+
+  /**
+   * WebVTT of seek-bar thumbnails ("/hls/TITLE/thumbs.vtt?token=..."), "" when none
+   *
+   * @generated from field: string thumbnails_path = 9;
+   */
+  thumbnailsPath: string;
+
+  /**
+   * @generated from field: repeated sealcast.v1.SubtitleTrack subtitles = 10;
+   */
+  subtitles: SubtitleTrack[];
+
+  /**
+   * where this user stopped (resume point); 0 = from the start
+   *
+   * @generated from field: uint32 position_ms = 11;
+   */
+  positionMs: number;
+
+  /**
+   * this user watched it to the end
+   *
+   * @generated from field: bool watched = 12;
+   */
+  watched: boolean;
+
+  /**
+   * its source file names ("movie.mp4"): PLAY accepts them as the title
+   *
+   * @generated from field: repeated string files = 13;
+   */
+  files: string[];
 };
 
 /**
@@ -1092,7 +1217,7 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
  * Use `create(VideoTitleSchema)` to create a new message.
  */
 export const VideoTitleSchema: GenMessage<VideoTitle> = /*@__PURE__*/
-  messageDesc(file_sealcast, 31);
+  messageDesc(file_sealcast, 33);
 
 /**
  * @generated from message sealcast.v1.VideoList
@@ -1109,7 +1234,7 @@ export type VideoList = Message<"sealcast.v1.VideoList"> & {
  * Use `create(VideoListSchema)` to create a new message.
  */
 export const VideoListSchema: GenMessage<VideoList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 32);
+  messageDesc(file_sealcast, 34);
 
 /**
  * @generated from message sealcast.v1.StreamStart
@@ -1156,7 +1281,7 @@ export type StreamStart = Message<"sealcast.v1.StreamStart"> & {
  * Use `create(StreamStartSchema)` to create a new message.
  */
 export const StreamStartSchema: GenMessage<StreamStart> = /*@__PURE__*/
-  messageDesc(file_sealcast, 33);
+  messageDesc(file_sealcast, 35);
 
 /**
  * Segments are MPEG-TS; a segment may be split into chunks so chat frames interleave.
@@ -1230,7 +1355,7 @@ export type SegmentChunk = Message<"sealcast.v1.SegmentChunk"> & {
  * Use `create(SegmentChunkSchema)` to create a new message.
  */
 export const SegmentChunkSchema: GenMessage<SegmentChunk> = /*@__PURE__*/
-  messageDesc(file_sealcast, 34);
+  messageDesc(file_sealcast, 36);
 
 /**
  * @generated from message sealcast.v1.StreamEnd
@@ -1259,7 +1384,7 @@ export type StreamEnd = Message<"sealcast.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_sealcast, 35);
+  messageDesc(file_sealcast, 37);
 
 /**
  * @generated from message sealcast.v1.HlsToken
@@ -1293,5 +1418,5 @@ export type HlsToken = Message<"sealcast.v1.HlsToken"> & {
  * Use `create(HlsTokenSchema)` to create a new message.
  */
 export const HlsTokenSchema: GenMessage<HlsToken> = /*@__PURE__*/
-  messageDesc(file_sealcast, 36);
+  messageDesc(file_sealcast, 38);
 
