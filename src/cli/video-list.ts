@@ -34,22 +34,3 @@ export function titleRow(t: ListedTitle): string {
   const watch = watchState(t);
   return `${terminalSafe(t.name).padEnd(24)} ${formatTime(t.durationMs).padStart(6)}  ${titleState(t).padEnd(16)} ${rungs}${watch ? `  (${watch})` : ''}`.trimEnd();
 }
-
-/** How `videos --sort` orders the library. */
-export const SORTS = ['title', 'added', 'duration'] as const;
-export type LibrarySort = (typeof SORTS)[number];
-
-/**
- * The library view: titles whose name contains `search` (case-insensitive), ordered by title
- * (A→Z), date added (newest first) or duration (longest first), ties by title.
- */
-export function libraryView<T extends ListedTitle>(titles: readonly T[], opts: { sort?: LibrarySort; search?: string } = {}): T[] {
-  const q = (opts.search ?? '').trim().toLowerCase();
-  const byName = (a: T, b: T) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true });
-  const order: Record<LibrarySort, (a: T, b: T) => number> = {
-    title: byName,
-    added: (a, b) => Number((b.addedAt ?? 0n) - (a.addedAt ?? 0n)) || byName(a, b),
-    duration: (a, b) => b.durationMs - a.durationMs || byName(a, b),
-  };
-  return titles.filter((t) => !q || t.name.toLowerCase().includes(q)).sort(order[opts.sort ?? 'title']);
-}

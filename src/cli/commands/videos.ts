@@ -1,6 +1,7 @@
 import { CliError, EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
-import { libraryView, SORTS, titleRow, type LibrarySort } from '../video-list.js';
+import { LIBRARY_SORTS as SORTS, libraryView, type LibrarySort } from '../../client/index.js';
+import { titleRow } from '../video-list.js';
 import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
 
 const OPTIONS = {
