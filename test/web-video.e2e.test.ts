@@ -60,7 +60,7 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
       mkdirSync(videos);
       makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 20 });
       // A second, longer title queued behind the first: the library shows progress while it works.
-      makeClip(join(videos, 'feature.mp4'), { width: 1280, height: 720, seconds: 20 });
+      makeClip(join(videos, 'feature.mp4'), { width: 1280, height: 720, seconds: 8 });
       return videos;
     },
   });

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeTo, type VideoSink } from './video-sink.js';
 
-const ARGS: Record<'ffplay' | 'mpv', string[]> = {
-  ffplay: ['-hide_banner', '-loglevel', 'error', '-autoexit', '-i', '-'],
-  mpv: ['--really-quiet', '-'],
-};
+/** A player's command line; `extra` (subtitle files) goes before the input. */
+export function playerArgs(name: 'ffplay' | 'mpv', extra: readonly string[] = []): string[] {
+  return name === 'ffplay' ? ['-hide_banner', '-loglevel', 'error', '-autoexit', ...extra, '-i', '-'] : ['--really-quiet', ...extra, '-'];
+}
 
 interface Player {
   child: ChildProcess;
@@ -20,14 +20,14 @@ interface Player {
  * has buffered is from before the jump. When it exits on its own (window closed,
  * no display), `closed` says so and the playback stops.
  */
-export function externalPlayerSink(name: 'ffplay' | 'mpv'): VideoSink {
+export function externalPlayerSink(name: 'ffplay' | 'mpv', extraArgs: readonly string[] = []): VideoSink {
   let player: Player | undefined;
   let shut = false;
   let closedBy: (why: string) => void = () => {};
   const closed = new Promise<string>((r) => (closedBy = r));
 
   const launch = (): Player => {
-    const child = spawn(name, ARGS[name], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const child = spawn(name, playerArgs(name, extraArgs), { stdio: ['pipe', 'ignore', 'inherit'] });
     const p: Player = { child, ours: false, exited: new Promise((resolve) => child.once('close', () => resolve())) };
     child.once('error', (e) => closedBy(`cannot run ${name}: ${e.message}`));
     child.once('exit', (code, signal) => {

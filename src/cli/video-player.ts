@@ -261,12 +261,15 @@ export function describePlayback(r: PlaybackResult): string {
 }
 
 /** Opens the sink for a resolved player, or for `--out` (a file, or - for standard output). */
-export function openSink(player: ResolvedPlayer, opts: { out?: string; title: string; layout: VideoLayout; paced: boolean; onLayout?: () => void; hint?: string }): VideoSink {
+export function openSink(
+  player: ResolvedPlayer,
+  opts: { out?: string; title: string; layout: VideoLayout; paced: boolean; onLayout?: () => void; hint?: string; playerArgs?: readonly string[] },
+): VideoSink {
   if (opts.out) return streamSink(opts.out);
   switch (player) {
     case 'ffplay':
     case 'mpv':
-      return externalPlayerSink(player);
+      return externalPlayerSink(player, opts.playerArgs ?? []);
     case 'terminal':
       return new TerminalVideoSink({
         title: opts.title,

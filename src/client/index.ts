@@ -6,6 +6,7 @@
 export * from './backoff.js';
 export * from './client-error.js';
 export * from './event-emitter.js';
+export * from './library-view.js';
 export * from './sealcast-client.js';
 export * from './socket-like.js';
 export * from './storage.js';

@@ -218,9 +218,9 @@ export class SealcastClient extends Emitter<ClientEvents> {
     return this.outbox.send(to, text);
   }
 
-  /** The server's video library. */
-  listVideos() {
-    return this.video.listVideos();
+  /** The server's video library; `rescan` asks it to read its directory again first (a Refresh). */
+  listVideos(opts: { rescan?: boolean } = {}) {
+    return this.video.listVideos(opts);
   }
 
   /** A short-lived HLS URL path (with its token) for a title, for browsers and standard players. */
@@ -231,6 +231,15 @@ export class SealcastClient extends Emitter<ClientEvents> {
   /** Starts streaming a title over this connection; resolves once the server accepted the PLAY. */
   play(title: string, opts: PlayOptions = {}): Promise<VideoStream> {
     return this.video.play(title, opts);
+  }
+
+  /**
+   * Tells the server where this user is in a title (the resume point), or that it was watched to the
+   * end. No answer comes; a refusal arrives as an 'error' event. Players send it every few seconds
+   * while playing and when they pause, stop or end.
+   */
+  saveWatchProgress(title: string, positionMs: number, finished = false): void {
+    this.post({ body: { case: 'watchProgress', value: { title, positionMs: Math.max(0, Math.round(positionMs)), finished } } });
   }
 
   /** Our messages the server still holds (recipient offline or not yet acknowledged), per recipient. */

@@ -30,9 +30,9 @@ export class VideoStreams {
 
   constructor(private readonly link: VideoLink) {}
 
-  /** The server's video library. */
-  async listVideos() {
-    const reply = await this.link.request({ body: { case: 'videoListRequest', value: {} } });
+  /** The server's video library; `rescan` asks it to read its directory again first (a Refresh). */
+  async listVideos(opts: { rescan?: boolean } = {}) {
+    const reply = await this.link.request({ body: { case: 'videoListRequest', value: { rescan: opts.rescan ?? false } } });
     if (reply.body.case !== 'videoList') throw new ClientError('BAD_SERVER_FRAME', 'unexpected answer');
     return reply.body.value.titles;
   }

@@ -47,7 +47,9 @@ test('ingest: ladders per source size, seed layout, no-audio source, corrupt fil
   assert.equal(lib.get('clip')!.renditions.map((r) => r.height).join(','), '240,480', 'seed layout: one title, its files as rungs');
   const broken = lib.get('broken')!;
   assert.equal(broken.state, 'failed');
-  assert.match(broken.error ?? '', /readable|video|Invalid/i);
+  assert.equal(broken.error, 'this file cannot be read as a video', 'people get no tool output');
+  assert.match(broken.detail ?? '', /^broken\.mp4: not a readable media file: /, 'the operator gets the file and the reason');
+  assert.ok(!(broken.detail ?? '').includes(root), `no server path in ${broken.detail}`);
 
   // Durations and keyframe alignment, checked with ffprobe on the segments themselves.
   for (const title of ['wide', 'clip']) {
@@ -120,22 +122,28 @@ test('a title is playable while it is still transcoding', async (t) => {
   await lib.close();
 });
 
-test('an empty library gets a 30 s 720p sample with sound, which becomes a playable title', async (t) => {
+test('an empty library gets a short sample with sound, made in the background: start() returns at once', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sealcast-sample-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const videos = join(root, 'v');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(videos);
   const lib = new MediaLibrary({ videosDir: videos, cacheDir: join(root, 'c'), generateSampleIfEmpty: true });
+  const t0 = Date.now();
   await lib.start();
+  const startMs = Date.now() - t0;
+  assert.ok(startMs < 1000, `start() took ${startMs} ms`);
+  await ready(lib, ['sample']);
   assert.deepEqual(readdirSync(videos), ['sample.mp4']);
   const sample = join(videos, 'sample.mp4');
-  assert.ok(Math.abs(durationSeconds(sample) - 30) < 0.5, `${durationSeconds(sample)} s`);
+  assert.ok(Math.abs(durationSeconds(sample) - 10) < 0.5, `${durationSeconds(sample)} s`);
   const streams = execFileSync(ffprobePath(), ['-v', 'error', '-show_entries', 'stream=codec_type,height', '-of', 'csv=p=0', sample], { encoding: 'utf8' });
-  assert.match(streams, /video,720/);
+  assert.match(streams, /video,480/);
   assert.match(streams, /audio/);
-  await lib.waitForSegment('sample', 240, 0);
-  assert.deepEqual(lib.get('sample')!.renditions.map((r) => r.height), [240, 360, 480, 720]);
+  const info = lib.get('sample')!;
+  assert.equal(info.state, 'ready');
+  assert.deepEqual(info.renditions.map((r) => r.height), [240, 360, 480]);
+  assert.equal(info.segmentCount, 5);
   await lib.close();
   // A library with something in it is left alone.
   const again = new MediaLibrary({ videosDir: videos, cacheDir: join(root, 'c'), generateSampleIfEmpty: true });

@@ -44,4 +44,6 @@ export const LIMITS = {
   maxTitleOfRoomChars: 64,
   /** v2: items per page of Conversations and Members. */
   maxPageItems: 500,
+  /** Subtitle renditions listed per title. */
+  maxSubtitlesPerTitle: 16,
 } as const;

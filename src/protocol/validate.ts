@@ -22,6 +22,13 @@ function checkString(field: string, value: string, max: number, allowEmpty = fal
   if (/[\u0000-\u001f\u007f]/.test(value)) bad(`${field}: control characters are not allowed`);
 }
 
+/** A path the client will fetch from the same server: relative to its origin, under /hls/. */
+function checkHlsPath(field: string, path: string, allowEmpty: boolean): void {
+  if (allowEmpty && path === '') return;
+  checkString(field, path, 2048);
+  if (!path.startsWith('/hls/')) bad(`${field}: expected a path under /hls/`);
+}
+
 function checkId(field: string, id: Uint8Array): void {
   checkBytes(field, id, LIMITS.idBytes, LIMITS.idBytes);
 }
@@ -85,6 +92,9 @@ export function validateClientFrame(f: ClientFrame): void {
     case 'hlsTokenRequest':
       checkString('hls_token_request.title', b.value.title, LIMITS.maxTitleChars);
       return;
+    case 'watchProgress':
+      checkString('watch_progress.title', b.value.title, LIMITS.maxTitleChars);
+      return;
     case 'rosterRequest':
     case 'ping':
     case 'pendingRequest':
@@ -132,6 +142,20 @@ export function validateServerFrame(f: ServerFrame): void {
       return;
     case 'segmentChunk':
       if (b.value.offset + b.value.data.byteLength > b.value.total) bad('segment_chunk: data beyond total');
+      return;
+    case 'videoList':
+      for (const t of b.value.titles) {
+        checkString('video_title.name', t.name, LIMITS.maxTitleChars);
+        checkString('video_title.error', t.error, 1024, true);
+        for (const p of [t.posterPath, t.thumbnailsPath]) checkHlsPath('video_title', p, true);
+        if (t.subtitles.length > LIMITS.maxSubtitlesPerTitle) bad(`video_title.subtitles: at most ${LIMITS.maxSubtitlesPerTitle}`);
+        for (const s of t.subtitles) {
+          checkString('subtitle.language', s.language, 35, true);
+          checkString('subtitle.label', s.label, 64);
+          checkHlsPath('subtitle.path', s.path, false);
+        }
+        for (const f of t.files) checkString('video_title.files', f, 255);
+      }
       return;
     default:
       validateServerFrameV2(b);

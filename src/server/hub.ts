@@ -196,6 +196,7 @@ export class Hub {
         case 'seek':
         case 'stop':
         case 'hlsTokenRequest':
+        case 'watchProgress':
           if (!this.video) {
             conn.sendError(req, 'NOT_READY', 'video is not enabled on this server');
             return;

@@ -3,16 +3,23 @@ import type { ServerConfig } from './server-config.js';
 
 export type { Logger };
 
+/** Where log records go instead of stdout: one JSON record per `write` call (the people's console formats them). */
+export interface LogDestination {
+  write(record: string): void;
+}
+
 /**
  * Structured logs for operators. Callers log events, counts and names only: never
  * message contents, envelopes, bundles or keys (the redact list is a second line of defence).
+ * JSON to the log file when there is one, else to `destination` when given, else to stdout.
  */
-export function createLogger(config: Pick<ServerConfig, 'logLevel' | 'logFile'>): Logger {
+export function createLogger(config: Pick<ServerConfig, 'logLevel' | 'logFile'>, destination?: LogDestination): Logger {
   const options = {
     level: config.logLevel,
     base: { svc: 'sealcast' },
     redact: { paths: ['envelope', 'bundle', 'signature', 'token', '*.envelope', '*.bundle', '*.token'], remove: true },
   };
   if (config.logFile) return pino(options, pino.destination({ dest: config.logFile, sync: false, mkdir: true }));
+  if (destination) return pino(options, destination);
   return pino(options);
 }

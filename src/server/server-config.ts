@@ -15,8 +15,12 @@ export interface ServerConfig {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Log destination; defaults to stdout. */
   logFile?: string;
+  /** auto: readable lines on a terminal, JSON otherwise (cli/commands/serve.ts decides); the server itself always logs JSON records. */
+  logFormat?: 'auto' | 'human' | 'json';
   /** Extra origins allowed to open the WebSocket (besides the server's own). */
   allowedOrigins: string[];
+  /** Names that see the operator's view of the library (files that failed, and why). */
+  admins: string[];
   /** Web app files to serve at /; null serves a short notice. */
   webRoot: string | null;
   limits: ServerLimits;
@@ -95,6 +99,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: stri
     tlsMinVersion: 'TLSv1.3',
     logLevel: 'info',
     allowedOrigins: [],
+    admins: [],
     webRoot: null,
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...(overrides.limits ?? {}) },

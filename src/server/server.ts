@@ -12,7 +12,7 @@ import { ConversationView } from './conversations/conversation-view.js';
 import { ensureEveryone } from './handlers/conversations.js';
 import { handleHttp } from './http-routes.js';
 import { Hub } from './hub.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type LogDestination, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
@@ -40,7 +40,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type VideoFactory = (ctx: { config: ServerConfig; log: Logger; metrics: Metrics }) => Promise<VideoHandler | undefined>;
+export type VideoFactory = (ctx: { config: ServerConfig; log: Logger; metrics: Metrics; db: SqliteDatabase }) => Promise<VideoHandler | undefined>;
+
+/** Why listening failed, in words an operator can act on. */
+function listenFailure(e: NodeJS.ErrnoException, host: string, port: number): string {
+  if (e.code === 'EADDRINUSE') return `port ${port} on ${host} is already in use (is another sealcast running?); choose another with --port`;
+  if (e.code === 'EACCES') return `not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --port`;
+  if (e.code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine; check --host`;
+  return `cannot listen on ${host}:${port}: ${e.message}`;
+}
 
 /**
  * Starts the server: one TLS port for HTTPS and the WebSocket protocol at /ws.
@@ -48,10 +56,10 @@ export type VideoFactory = (ctx: { config: ServerConfig; log: Logger; metrics: M
  */
 export async function startServer(
   partial: Partial<ServerConfig> & { dataDir: string },
-  options: { video?: VideoFactory } = {},
+  options: { video?: VideoFactory; logDestination?: LogDestination } = {},
 ): Promise<RunningServer> {
   const config = defaultConfig(partial);
-  const log = createLogger(config);
+  const log = createLogger(config, options.logDestination);
   const tls = await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey);
   const dbPath = join(config.dataDir, 'sealcast.db');
   const db: SqliteDatabase = openDatabase(dbPath);
@@ -88,7 +96,7 @@ export async function startServer(
   ensureEveryone(ctx);
   let video: VideoHandler | undefined;
   try {
-    video = options.video ? await options.video({ config, log, metrics }) : undefined;
+    video = options.video ? await options.video({ config, log, metrics, db }) : undefined;
   } catch (e) {
     await checkpointer.stop();
     db.close();
@@ -125,13 +133,23 @@ export async function startServer(
   });
   https.on('tlsClientError', (err) => log.debug({ err: err.message }, 'tls handshake failed'));
 
-  await new Promise<void>((resolve, reject) => {
-    https.once('error', reject);
-    https.listen(config.port, config.host, () => {
-      https.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      https.once('error', reject);
+      https.listen(config.port, config.host, () => {
+        https.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    // Nothing may outlive a server that could not listen: the library's transcodes, timers, the database.
+    hub.roster.stop();
+    mailbox.flush();
+    await video?.close();
+    await checkpointer.stop();
+    db.close();
+    throw new Error(listenFailure(e as NodeJS.ErrnoException, config.host, config.port), { cause: e });
+  }
   const port = (https.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
 

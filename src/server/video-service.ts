@@ -6,11 +6,14 @@ import {
   MediaLibrary,
   StreamSession,
   type StreamEvent,
+  type TitleFailure,
   type TitleInfo,
 } from '../media/index.js';
 import type { ClientFrame, WireErrorName } from '../protocol/index.js';
+import { SqliteWatchStore, type WatchStore } from '../store/index.js';
 import type { ClientConnection } from './client-connection.js';
 import { HlsTokens } from './hls-token.js';
+import { hlsPaths, serveHls } from './hls-routes.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { ServerError } from './server-error.js';
@@ -18,6 +21,7 @@ import type { ServerConfig } from './server-config.js';
 import type { VideoFactory } from './server.js';
 import { TokenBucket } from './token-bucket.js';
 import type { VideoHandler } from './video-handler.js';
+import { listTokenExpiry, videoTitles } from './video-list-frame.js';
 
 /** Bytes a connection may have queued before the streamer waits: keeps chat frames from queueing behind video. */
 const STREAM_QUEUE_BYTES = 512 * 1024;
@@ -35,21 +39,15 @@ function asServerError(e: unknown): never {
   throw e;
 }
 
-function titleFrame(t: TitleInfo) {
-  return {
-    name: t.name,
-    durationMs: Math.round(t.durationMs),
-    renditions: t.renditions,
-    state: t.state,
-    progress: Math.round(t.progress),
-    error: t.error ?? '',
-  };
-}
-
 interface ConnStreams {
   sessions: Map<number, StreamSession>;
   plays: TokenBucket;
+  /** WatchProgress writes: a player reports every few seconds, so 2 a second (burst 10) is plenty. */
+  progress: TokenBucket;
 }
+
+/** A position within this much of the end counts as watched to the end. */
+const FINISHED_WITHIN_MS = 2000;
 
 /** Video over the socket (list, play with credit, seek, stop) and HLS over HTTPS, token-checked. */
 export class VideoService implements VideoHandler {
@@ -63,13 +61,14 @@ export class VideoService implements VideoHandler {
     private readonly config: ServerConfig,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly watch: WatchStore,
   ) {}
 
   private state(conn: ClientConnection): ConnStreams {
     let s = this.streams.get(conn);
     if (!s) {
       const perMinute = this.config.limits.playsPerMinute;
-      s = { sessions: new Map(), plays: new TokenBucket(perMinute / 60, perMinute) };
+      s = { sessions: new Map(), plays: new TokenBucket(perMinute / 60, perMinute), progress: new TokenBucket(2, 10) };
       this.streams.set(conn, s);
     }
     return s;
@@ -77,9 +76,21 @@ export class VideoService implements VideoHandler {
 
   async handle(conn: ClientConnection, req: number, body: ClientFrame['body']): Promise<void> {
     switch (body.case) {
-      case 'videoListRequest':
-        conn.send({ req, body: { case: 'videoList', value: { titles: this.library.list().map(titleFrame) } } });
+      case 'videoListRequest': {
+        if (body.value.rescan) this.library.rescanSoon();
+        const user = conn.name!;
+        const titles = videoTitles(this.library.list(), {
+          user,
+          admin: this.config.admins.includes(user),
+          watch: this.watch.list(user),
+          tokens: this.tokens,
+          expiresAt: listTokenExpiry(Date.now(), this.config.limits.hlsTokenTtlMs),
+        });
+        conn.send({ req, body: { case: 'videoList', value: { titles } } });
         return;
+      }
+      case 'watchProgress':
+        return this.progress(conn, body.value);
       case 'hlsTokenRequest': {
         let title: TitleInfo;
         try {
@@ -93,7 +104,7 @@ export class VideoService implements VideoHandler {
           req,
           body: {
             case: 'hlsToken',
-            value: { title: title.name, token, expiresAt: BigInt(expiresAt), path: `/hls/${encodeURIComponent(title.name)}/master.m3u8?token=${token}` },
+            value: { title: title.name, token, expiresAt: BigInt(expiresAt), path: hlsPaths.master(title.name, token) },
           },
         });
         return;
@@ -120,6 +131,24 @@ export class VideoService implements VideoHandler {
     }
   }
 
+  /** A player's resume point: kept per user and title, capped to the title's length. */
+  private progress(conn: ClientConnection, p: Extract<ClientFrame['body'], { case: 'watchProgress' }>['value']): void {
+    let title: TitleInfo;
+    try {
+      title = this.library.resolveTitle(p.title);
+    } catch (e) {
+      asServerError(e);
+    }
+    if (!this.state(conn).progress.take()) {
+      this.metrics.inc('dropped_by_limit_total');
+      throw new ServerError('RATE_LIMITED', 'too many WatchProgress frames; one every few seconds is enough');
+    }
+    const duration = Math.round(title.durationMs);
+    const position = Math.min(p.positionMs, duration);
+    const finished = p.finished || (duration > 0 && position >= duration - FINISHED_WITHIN_MS);
+    this.watch.save(conn.name!, title.name, finished ? 0 : position, finished, Date.now());
+  }
+
   private session(conn: ClientConnection, streamId: number): StreamSession {
     const s = this.state(conn).sessions.get(streamId);
     if (!s) throw new ServerError('UNKNOWN_STREAM', `no stream ${streamId} on this connection`);
@@ -140,7 +169,12 @@ export class VideoService implements VideoHandler {
     } catch (e) {
       asServerError(e);
     }
-    if (title.state === 'failed') throw new ServerError('NOT_READY', `"${title.name}" failed to transcode: ${title.error ?? 'unknown error'}`);
+    if (title.state === 'failed') throw new ServerError('NOT_READY', `"${title.name}" cannot be played: ${title.error ?? 'it failed to transcode'}`);
+    // fixed:HEIGHTp means that rung: a title without it is refused, not played at another height.
+    const fixed = /^fixed:(\d+)p$/.exec(policy.name);
+    if (fixed && title.renditions.length > 0 && !title.renditions.some((r) => r.height === Number(fixed[1]))) {
+      throw new ServerError('BAD_POLICY', `"${title.name}" has no ${fixed[1]}p rendition (it has ${title.renditions.map((r) => `${r.height}p`).join(', ')})`);
+    }
     st.sessions.get(play.streamId)?.stop();
     st.sessions.delete(play.streamId);
     if (st.sessions.size >= this.config.limits.streamsPerConnection) {
@@ -192,48 +226,9 @@ export class VideoService implements VideoHandler {
     st.sessions.clear();
   }
 
-  /**
-   * GET /hls/TITLE/master.m3u8?token=…, /hls/TITLE/HEIGHT/index.m3u8?token=…,
-   * /hls/TITLE/HEIGHT/N.ts?token=…  Title names are checked against the catalogue
-   * before anything touches the filesystem; a missing or wrong token is 403.
-   */
-  async serveHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    const parts = url.pathname.split('/').slice(2);
-    if (parts.length < 2 || parts.length > 3) return deny(res, 404, 'not found');
-    let titleName: string;
-    try {
-      titleName = decodeURIComponent(parts[0]!);
-    } catch {
-      return deny(res, 400, 'bad title');
-    }
-    let title: TitleInfo;
-    try {
-      title = this.library.resolveTitle(titleName);
-    } catch (e) {
-      if (isMediaError(e, 'BAD_TITLE')) return deny(res, 400, 'bad title');
-      return deny(res, 404, 'unknown title');
-    }
-    const token = url.searchParams.get('token') ?? '';
-    if (!this.tokens.verify(token, title.name)) return deny(res, 403, 'missing, expired or wrong token');
-    const query = `token=${encodeURIComponent(token)}`;
-    if (parts.length === 2) {
-      if (parts[1] !== 'master.m3u8') return deny(res, 404, 'not found');
-      return sendText(res, this.library.masterPlaylist(title.name, query));
-    }
-    const height = Number(parts[1]);
-    if (!title.renditions.some((r) => r.height === height)) return deny(res, 404, 'no such rendition');
-    if (parts[2] === 'index.m3u8') return sendText(res, this.library.mediaPlaylist(title.name, height, query));
-    const m = /^(\d{1,6})\.ts$/.exec(parts[2]!);
-    if (!m) return deny(res, 404, 'not found');
-    const index = Number(m[1]);
-    if (index >= title.segmentsAvailable && title.state !== 'ready') return deny(res, 404, 'segment not ready yet');
-    let data: Uint8Array;
-    try {
-      data = await this.library.readSegment(title.name, height, index);
-    } catch {
-      return deny(res, 404, 'not found');
-    }
-    return sendBytes(req, res, data, 'video/mp2t');
+  /** HTTP requests under /hls/ (playlists, segments, posters, thumbnails, subtitles), token-checked. */
+  serveHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    return serveHls(this.library, this.tokens, req, res, url);
   }
 
   async close(): Promise<void> {
@@ -241,72 +236,23 @@ export class VideoService implements VideoHandler {
   }
 }
 
-function deny(res: ServerResponse, status: number, message: string): true {
-  res.writeHead(status, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
-  res.end(message + '\n');
-  return true;
-}
-
-function sendText(res: ServerResponse, body: string): true {
-  res.writeHead(200, {
-    'Content-Type': 'application/vnd.apple.mpegurl',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-  });
-  res.end(body);
-  return true;
-}
-
-/** Serves bytes with single-range support (players ask for byte ranges). */
-function sendBytes(req: IncomingMessage, res: ServerResponse, data: Uint8Array, type: string): true {
-  const size = data.byteLength;
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  let start = 0;
-  let end = size - 1;
-  if (range && (range[1] || range[2])) {
-    if (range[1]) {
-      start = Number(range[1]);
-      if (range[2]) end = Math.min(Number(range[2]), size - 1);
-    } else {
-      start = Math.max(0, size - Number(range[2]));
-    }
-    if (start > end || start >= size) {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}` });
-      res.end();
-      return true;
-    }
-    res.writeHead(206, {
-      'Content-Type': type,
-      'Content-Length': end - start + 1,
-      'Content-Range': `bytes ${start}-${end}/${size}`,
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, max-age=3600',
-    });
-  } else {
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': size, 'Accept-Ranges': 'bytes', 'Cache-Control': 'private, max-age=3600' });
-  }
-  if (req.method === 'HEAD') {
-    res.end();
-    return true;
-  }
-  res.end(data.subarray(start, end + 1));
-  return true;
-}
-
 /** Builds the video service when the server has a library directory. */
 export function createVideoFactory(onProgress?: (p: { name: string; percent: number; speed?: number; done?: boolean; error?: string }) => void): VideoFactory {
-  return async ({ config, log, metrics }) => {
+  return async ({ config, log, metrics, db }) => {
     if (!config.videosDir) return undefined;
     const library = new MediaLibrary({
       videosDir: config.videosDir,
       cacheDir: join(config.dataDir, 'media'),
       logger: log,
       generateSampleIfEmpty: config.generateSample,
+      watch: true,
     });
     if (onProgress) {
       library.on('progress', (p: { name: string; percent: number; speed?: number }) => onProgress(p));
       library.on('ready', (name: string) => onProgress({ name, percent: 100, done: true }));
-      library.on('failed', (f: { name: string; error: string }) => onProgress({ name: f.name, percent: 0, done: true, error: f.error }));
+      library.on('failed', (f: TitleFailure) => {
+        if (!f.hidden) onProgress({ name: f.name, percent: 0, done: true, error: f.error });
+      });
     }
     await library.start();
     metrics.gauge('titles', () => library.list().length);
@@ -315,7 +261,7 @@ export function createVideoFactory(onProgress?: (p: { name: string; percent: num
       const busy = library.list().filter((t) => t.state === 'transcoding');
       return busy.length ? busy.reduce((s, t) => s + t.progress, 0) / busy.length : 100;
     });
-    const service = new VideoService(library, HlsTokens.fromFile(join(config.dataDir, 'hls-secret')), config, log, metrics);
+    const service = new VideoService(library, HlsTokens.fromFile(join(config.dataDir, 'hls-secret')), config, log, metrics, new SqliteWatchStore(db));
     metrics.gauge('streams_active', () => service.activeStreams);
     return service;
   };

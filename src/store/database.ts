@@ -5,7 +5,7 @@ import { StoreError } from './store-error.js';
 
 export type SqliteDatabase = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Schema steps by version (exported for the migration tests, which build older databases). */
 export const MIGRATIONS: Readonly<Record<number, string>> = {
@@ -116,6 +116,17 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
       PRIMARY KEY (conversation, account)
     );
     CREATE INDEX members_account ON members (account);
+  `,
+  // Resume points and watched marks (store/watch-store.ts).
+  3: `
+    CREATE TABLE watch_state (
+      user        TEXT NOT NULL,
+      title       TEXT NOT NULL,
+      position_ms INTEGER NOT NULL,
+      finished    INTEGER NOT NULL,
+      updated_at  INTEGER NOT NULL,
+      PRIMARY KEY (user, title)
+    );
   `,
 };
 

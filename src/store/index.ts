@@ -6,3 +6,4 @@ export * from './key-package-store.js';
 export * from './conversation-store.js';
 export * from './store-error.js';
 export * from './wal-checkpointer.js';
+export * from './watch-store.js';

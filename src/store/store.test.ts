@@ -235,7 +235,7 @@ test('migration from schema 1: every identity becomes an account with one v1 dev
 
   const db = openDatabase(path);
   t.after(() => db.close());
-  assert.equal(db.pragma('user_version', { simple: true }), 2);
+  assert.equal(db.pragma('user_version', { simple: true }), 3);
   const accounts = new SqliteAccountStore(db);
   const bob = accounts.get('bob')!;
   assert.deepEqual(bob.devices.map((d) => [d.v1, d.id]), [[true, v1DeviceId(fp(2))]]);

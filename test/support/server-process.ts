@@ -28,6 +28,8 @@ export interface SpawnServerOptions {
   nodeArgs?: string[];
   args?: string[];
   cwd?: string;
+  /** Let the server make its sample video when the library is empty (off by default: it costs a transcode). */
+  sample?: boolean;
 }
 
 /** Makes a temporary directory removed when `cleanup` runs. */
@@ -56,7 +58,7 @@ export async function spawnServer(opts: SpawnServerOptions = {}): Promise<Server
     '--data', dataDir,
     '--log-file', logFile,
     '--log-level', 'info',
-    ...(opts.videosDir ? ['--videos', opts.videosDir, '--no-sample'] : ['--no-video']),
+    ...(opts.videosDir ? ['--videos', opts.videosDir, ...(opts.sample ? [] : ['--no-sample'])] : ['--no-video']),
     ...(opts.args ?? []),
   ];
   const proc = spawn(process.execPath, args, {
@@ -73,7 +75,7 @@ export async function spawnServer(opts: SpawnServerOptions = {}): Promise<Server
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${err}`)), 30_000);
     const check = () => {
-      const m = /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      const m = /listening on https:\/\/(?:127\.0\.0\.1|localhost):(\d+)/.exec(err);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));

@@ -5,6 +5,7 @@ import { EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
 import { pendingRotationPath, saveIdentity } from '../identity-file.js';
 import { ConnectVideo, VIDEO_COMMANDS_HELP } from '../connect-video.js';
+import { askForName } from '../name-prompt.js';
 import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
 import { choosePlayer, parsePlayer, PLAYER_HELP, playerContext } from '../player-choice.js';
 import { terminalSafe } from '../sanitize.js';
@@ -16,7 +17,7 @@ const OPTIONS = {
 } as const;
 
 export const CONNECT_HELP: CommandHelp = {
-  usage: 'sealcast connect [URL] --name NAME [--player PLAYER]',
+  usage: 'sealcast connect [URL] [--name NAME] [--player PLAYER]   (on a terminal, asks for NAME when not given)',
   summary: `Interactive client: the roster, messages as they arrive, and these commands:
   text               send to the last peer (the last one you wrote to or who wrote to you)
   /msg NAME text     send to NAME                 /all text        send to everyone
@@ -60,7 +61,10 @@ export async function run(argv: string[]): Promise<number> {
   rl.setPrompt(interactive ? '> ' : '');
   let session;
   try {
-    session = await createSession(sessionInput(p, p.positionals[0], { autoReconnect: true, note: (l) => ui.line(ui.dim(l)) }));
+    const base = sessionInput(p, p.positionals[0], { autoReconnect: true, note: (l) => ui.line(ui.dim(l)) });
+    // On a terminal without --name, ask for one (and again while it is taken); scripts keep --name.
+    const name = base.name ?? (interactive ? await askForName(rl, base, (l) => ui.line(ui.yellow(l))) : undefined);
+    session = await createSession({ ...base, name });
   } catch (e) {
     rl.close();
     throw e;

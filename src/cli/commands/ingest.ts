@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { checkTitleName, MediaLibrary, type MediaLogger } from '../../media/index.js';
+import { checkTitleName, MediaLibrary, type MediaLogger, type TitleFailure } from '../../media/index.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { ingestProgressPrinter } from '../ingest-progress.js';
 import { formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
@@ -28,7 +28,7 @@ export const INGEST_HELP: CommandHelp = {
   notes: 'Exit codes: 0 every title ready · 1 a file failed or a TITLE is not in the library · 2 usage error · 130 interrupted',
 };
 
-type Outcome = 'transcoded' | 'cached' | 'failed';
+type Outcome = 'transcoded' | 'cached' | 'failed' | 'skipped';
 
 export async function run(argv: string[]): Promise<number> {
   const p = parseCommandLine(argv, OPTIONS);
@@ -54,16 +54,15 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string) => process.stderr.write(line + '\n');
   const print = ingestProgressPrinter();
   const problems: string[] = [];
-  const fileOf = new Map<string, string>();
   const logger: MediaLogger = {
     info() {},
     warn(obj, msg) {
       const o = obj as { title?: string; file?: string };
-      if (o.title && o.file) fileOf.set(o.title, o.file); // comes just before the 'failed' event
-      else if (o.file) {
+      // Titles report through 'failed'; a warning about a bare file is a name that cannot be a title.
+      if (!o.title && o.file) {
         problems.push(o.file);
         say(`skipped ${basename(o.file)}: ${msg ?? 'unusable'}`);
-      }
+      } else if (!o.title) say(`warning: ${msg ?? ''} ${JSON.stringify(obj)}`);
     },
     error(obj, msg) {
       say(`error: ${msg ?? ''} ${JSON.stringify(obj)}`);
@@ -87,9 +86,13 @@ export async function run(argv: string[]): Promise<number> {
     print({ name, percent: 100, done: true });
     record(name, transcoding.has(name) ? 'transcoded' : 'cached');
   });
-  library.on('failed', (f: { name: string; error: string }) => {
-    const files = fileOf.get(f.name)?.split(', ').map((file) => basename(file)).join(', ');
-    print({ name: f.name, percent: 0, done: true, error: files ? `${files}: ${f.error}` : f.error });
+  library.on('failed', (f: TitleFailure) => {
+    if (f.hidden) {
+      say(`skipped ${f.error.replace(/: not a readable media file:.*$/, '')}: not a video`);
+      record(f.name, 'skipped');
+      return;
+    }
+    print({ name: f.name, percent: 0, done: true, error: f.error });
     record(f.name, 'failed');
   });
 
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
   const count = (o: Outcome) => [...outcomes.values()].filter((x) => x === o).length;
   const failed = count('failed') + problems.length;
   const summary = [`${count('transcoded')} transcoded`, `${count('cached')} up to date`, ...(failed ? [`${failed} failed`] : [])];
-  process.stdout.write(`${outcomes.size} title${outcomes.size === 1 ? '' : 's'}: ${summary.join(', ')} (cache: ${join(dataDir, 'media')})\n`);
+  const titles = outcomes.size - count('skipped');
+  process.stdout.write(`${titles} title${titles === 1 ? '' : 's'}: ${summary.join(', ')} (cache: ${join(dataDir, 'media')})\n`);
   return failed > 0 ? EXIT.FAILED : EXIT.OK;
 }

@@ -1,8 +1,12 @@
 import { CliError, EXIT } from '../cli-error.js';
 import { looksLikeUrl } from './send.js';
-import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { connectSession, createSession, sessionInput, toCliError, type Session } from '../client-session.js';
 import { formatTime, parseTime } from '../media-time.js';
-import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
+import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, flag, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
+import { pinnedGet } from '../pinned-get.js';
+import { terminalSafe } from '../sanitize.js';
+import { MAX_SUBTITLE_FETCH, parseSubtitleChoice, pickSubtitle, subtitleArgs, writeSubtitleFiles, type ListedSubtitle, type SubtitleChoice, type SubtitleFiles } from '../subtitle-files.js';
+import { WatchReporter } from '../watch-reporter.js';
 import { choosePlayer, parsePlayer, PLAYER_HELP, playerContext, type ResolvedPlayer } from '../player-choice.js';
 import { POLICY_HELP, policyName } from '../policy-arg.js';
 import { describePlayback, openSink, Playback } from '../video-player.js';
@@ -13,13 +17,20 @@ const OPTIONS = {
   out: { type: 'string', value: 'FILE', help: 'write the received MPEG-TS stream to FILE, or to standard output with -' },
   at: { type: 'string', value: 'TIME', help: 'start at this position (seconds, M:SS or H:MM:SS)' },
   throttle: { type: 'string', value: 'KBPS', help: 'pretend the link is this slow, in kbit/s (to try the ABR policy)' },
+  'start-over': { type: 'boolean', help: 'play from the beginning, not from where you stopped last time' },
+  subtitles: {
+    type: 'string', value: 'LANG', env: 'SEALCAST_SUBTITLES', default: 'auto',
+    help: 'subtitles for ffplay/mpv: a language (en, fr…), off, or auto (your locale\'s language, else the\nfirst track); mpv gets every track (j switches), ffplay shows the chosen one',
+  },
   ...CLIENT_OPTIONS,
 } as const;
 
 export const PLAY_HELP: CommandHelp = {
   usage: 'sealcast play [URL] --name ME TITLE [options]',
   summary:
-    'Streams TITLE over the authenticated connection (nothing is saved unless --out says so).\n' +
+    'Streams TITLE (a title, or one of its file names) over the authenticated connection (nothing is\n' +
+    'saved unless --out says so). It starts where you stopped last time (--start-over, --at say otherwise);\n' +
+    'ffplay, mpv and the terminal player keep the server told where you are.\n' +
     '--player terminal draws the video in this terminal (24-bit colour half blocks, no sound);\n' +
     'Ctrl-C stops the stream at once. Messages waiting for you are left on the server.',
   options: OPTIONS,
@@ -58,19 +69,35 @@ export async function run(argv: string[]): Promise<number> {
     player = chosen.player;
   }
 
+  const subtitleChoice = parseSubtitleChoice(stringOption(p, 'subtitles'));
+  if (!subtitleChoice) throw new CliError(`--subtitles takes a language such as en, or auto or off, not "${stringOption(p, 'subtitles')}"`, EXIT.USAGE);
+
   const session = await createSession(sessionInput(p, url, { receive: false }));
   await connectSession(session);
   const { client } = session;
-  const sink = openSink(player, { ...(out ? { out } : {}), title, layout: 'fullscreen', paced: false, hint: 'Ctrl-C stops' });
+  const listed = (await client.listVideos().catch(() => [])).find((t) => t.name === title || t.files.includes(title));
+  let from = startMs;
+  if (at === undefined && !flag(p, 'start-over') && listed && !listed.watched && listed.positionMs > 0) {
+    from = listed.positionMs;
+    say(`resuming at ${formatTime(from)} (--start-over plays it from the beginning)`);
+  }
+  const subs = player === 'ffplay' || player === 'mpv' ? await fetchSubtitles(session, listed?.subtitles ?? [], subtitleChoice, player, say) : undefined;
+  const sink = openSink(player, { ...(out ? { out } : {}), title, layout: 'fullscreen', paced: false, hint: 'Ctrl-C stops', playerArgs: player === 'ffplay' || player === 'mpv' ? subtitleArgs(player, subs) : [] });
   const drawing = player === 'terminal' && !out;
+  // Where you are is kept for the players that show the video; --out and none only receive it.
+  let reporter: WatchReporter | undefined;
   try {
-    const playback = await Playback.open(client, title, {
+    const playback: Playback = await Playback.open(client, title, {
       policy,
-      startMs,
+      startMs: from,
       sink,
       ...(throttle ? { throttleKbps: throttle } : {}),
       onStart: (s) => {
         if (!drawing) say(`playing "${title}" (${formatTime(s.durationMs)}, ${s.renditions.map((r) => `${r.height}p`).join('/')}) from segment ${s.startSegment} to ${sink.label}`);
+        if (!out && player !== 'none') {
+          reporter = new WatchReporter(client, listed?.name ?? title, () => playback.position());
+          reporter.start();
+        }
       },
       // The picture owns the terminal while it is drawn: no per-segment lines then.
       onSegment: (seg) => {
@@ -87,12 +114,49 @@ export async function run(argv: string[]): Promise<number> {
     const result = await playback.done;
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    reporter?.finish(result.reason === 'finished');
     say(describePlayback(result));
     return result.reason === 'error' ? EXIT.FAILED : EXIT.OK;
   } catch (e) {
     throw toCliError(e);
   } finally {
     await sink.close(); // the terminal is restored before any error is printed
+    subs?.remove();
     await client.close();
   }
+}
+
+/**
+ * The title's subtitles for an external player, fetched over HTTPS from the same server with the
+ * pinned certificate; a track that cannot be fetched is reported and left out, the video plays anyway.
+ */
+async function fetchSubtitles(
+  session: Session,
+  tracks: readonly ListedSubtitle[],
+  choice: SubtitleChoice,
+  player: 'ffplay' | 'mpv',
+  say: (line: string) => void,
+): Promise<SubtitleFiles | undefined> {
+  const selected = pickSubtitle(tracks, choice);
+  if (selected === undefined) {
+    if (choice.kind === 'language' && tracks.length) say(`no ${choice.language} subtitles (there are: ${tracks.map((t) => t.language || t.label).join(', ')})`);
+    return undefined;
+  }
+  const fingerprint = session.client.certFingerprint;
+  if (!fingerprint) return undefined;
+  const hex = Buffer.from(fingerprint).toString('hex');
+  const wanted = player === 'mpv' ? tracks.map((_, i) => i) : [selected];
+  const texts: string[] = [];
+  let shown = 0;
+  for (const i of wanted) {
+    try {
+      texts.push((await pinnedGet(`https://${session.hostPort}${tracks[i]!.path}`, hex, MAX_SUBTITLE_FETCH)).toString('utf8'));
+      if (i === selected) shown = texts.length - 1;
+    } catch (e) {
+      say(`subtitles "${terminalSafe(tracks[i]!.label)}" left out: ${(e as Error).message}`);
+    }
+  }
+  if (texts.length === 0) return undefined;
+  say(`subtitles: ${terminalSafe(tracks[selected]!.label)}${player === 'mpv' && texts.length > 1 ? ` (${texts.length} tracks; j switches)` : ''}`);
+  return writeSubtitleFiles(texts, shown);
 }

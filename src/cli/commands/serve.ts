@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestProgressPrinter } from '../ingest-progress.js';
+import { ServerConsole } from '../server-console.js';
+import { humanLogLine } from '../../server/human-log.js';
 import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
@@ -25,7 +27,11 @@ Options (each also from an environment variable):
                                                          SEALCAST_ALLOWED_ORIGINS (comma-separated)
   --web-root DIR         web app files to serve at /     SEALCAST_WEB_ROOT  (built app, if present)
   --log-level LEVEL      trace|debug|info|warn|error|silent  SEALCAST_LOG_LEVEL (info)
-  --log-file FILE        write logs there instead of stdout  SEALCAST_LOG_FILE
+  --log-file FILE        write logs there (JSON) instead of the terminal  SEALCAST_LOG_FILE
+  --log-format FORMAT    auto|human|json: auto is readable lines on a terminal, JSON (pino) to
+                         a pipe or file                      SEALCAST_LOG_FORMAT (auto)
+  --admin NAME           this user sees which files failed and why (repeatable)
+                                                         SEALCAST_ADMINS (comma-separated)
 
 Limits (environment only):
   SEALCAST_MAX_FRAME_BYTES (${DEFAULT_LIMITS.maxFrameBytes})   SEALCAST_MESSAGES_PER_SECOND (${DEFAULT_LIMITS.messagesPerSecond})
@@ -89,6 +95,8 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'web-root': { type: 'string' },
       'log-level': { type: 'string' },
       'log-file': { type: 'string' },
+      'log-format': { type: 'string' },
+      admin: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -112,6 +120,10 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const keyPath = values['tls-key'] ?? env.SEALCAST_TLS_KEY;
   if (!certPath !== !keyPath) throw new UsageError('--tls-cert and --tls-key must be given together');
   const logFile = values['log-file'] ?? env.SEALCAST_LOG_FILE;
+  const logFormat = values['log-format'] ?? env.SEALCAST_LOG_FORMAT ?? 'auto';
+  if (!['auto', 'human', 'json'].includes(logFormat)) throw new UsageError('--log-format must be auto, human or json');
+  if (logFormat === 'human' && logFile) throw new UsageError('--log-file writes JSON; --log-format human is for a terminal');
+  const admins = (values.admin ?? (env.SEALCAST_ADMINS ?? '').split(',')).map((n) => n.trim().toLowerCase()).filter(Boolean);
   return {
     host: values.host ?? env.SEALCAST_HOST ?? '127.0.0.1',
     port,
@@ -124,6 +136,8 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logLevel: level as ServerConfig['logLevel'],
     ...(logFile ? { logFile } : {}),
     allowedOrigins: origins,
+    admins,
+    logFormat: logFormat as ServerConfig['logFormat'],
     webRoot: values['web-root'] ?? env.SEALCAST_WEB_ROOT ?? defaultWebRoot(),
     limits,
   };
@@ -134,6 +148,8 @@ function defaultWebRoot(): string | null {
   const dir = fileURLToPath(new URL('../../../web/', import.meta.url));
   return existsSync(join(dir, 'index.html')) ? dir : null;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** `sealcast serve`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function run(argv: string[]): Promise<number> {
@@ -148,11 +164,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
+  // People at a terminal get readable lines; a pipe, a file or --log-format json gets pino's JSON.
+  const human = config.logFormat === 'human' || (config.logFormat === 'auto' && !config.logFile && !!process.stdout.isTTY);
+  const screen = new ServerConsole(process.stderr);
+  const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
+  const say = (text: string) => screen.line(text);
   let server;
   try {
     // Video pulls in the media pipeline (ffmpeg); load it only when the library is enabled.
-    const video = config.videosDir ? (await import('../../server/video-service.js')).createVideoFactory(ingestProgressPrinter()) : undefined;
-    server = await startServer(config, video ? { video } : {});
+    const video = config.videosDir ? (await import('../../server/video-service.js')).createVideoFactory(ingestProgressPrinter(screen)) : undefined;
+    server = await startServer(config, {
+      ...(video ? { video } : {}),
+      ...(human ? { logDestination: { write: (record: string) => say(humanLogLine(record, color)) } } : {}),
+    });
   } catch (e) {
     process.stderr.write(`sealcast serve: cannot start: ${(e as Error).message}\n`);
     return 1;
@@ -162,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
   const running = server;
   const stopped = new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
-      process.stderr.write(`\n${signal}: shutting down\n`);
+      say(`${signal}: shutting down`);
       const force = setTimeout(() => process.exit(1), 8000);
       force.unref();
       running.close().then(resolveStop, resolveStop);
@@ -171,11 +195,14 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   const fp = formatFingerprint(server.certFingerprint);
-  process.stderr.write(
-    `sealcast listening on ${server.httpsUrl} (protocol at ${server.url}/ws)\n` +
+  // Loopback is shown as localhost, the name the certificate and the README use.
+  const shown = (url: string) => (LOOPBACK.has(config.host) ? url.replace(/^(\w+:\/\/)[^/]+(:\d+)$/, '$1localhost$2') : url);
+  // One write: whoever waits for the "listening" line finds the fingerprint with it.
+  say(
+    `sealcast listening on ${shown(server.httpsUrl)} (protocol at ${shown(server.url)}/ws)\n` +
       `TLS certificate SHA-256 fingerprint${server.certCreated ? ' (new, self-signed)' : ''}:\n  ${fp}\n` +
       `Clients pin it on first use; to pin explicitly: --fingerprint ${Buffer.from(server.certFingerprint).toString('hex')}\n` +
-      `data: ${config.dataDir}${config.videosDir ? `  videos: ${config.videosDir}` : ''}\n`,
+      `data: ${config.dataDir}${config.videosDir ? `  videos: ${config.videosDir}` : ''}`,
   );
   await stopped;
   return 0;

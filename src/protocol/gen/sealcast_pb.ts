@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sealcast.proto.
  */
 export const file_sealcast: GenFile = /*@__PURE__*/
-  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEipAoKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjsKEmRldmljZV9saXN0X3VwZGF0ZRgoIAEoCzIdLnNlYWxjYXN0LnYxLkRldmljZUxpc3RVcGRhdGVIABIlCgZsb29rdXAYKSABKAsyEy5zZWFsY2FzdC52MS5Mb29rdXBIABIqCglxdWV1ZV9hY2sYKiABKAsyFS5zZWFsY2FzdC52MS5RdWV1ZUFja0gAEjsKEmtleV9wYWNrYWdlX3VwbG9hZBgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VVcGxvYWRIABI5ChFrZXlfcGFja2FnZV9jbGFpbRgsIAEoCzIcLnNlYWxjYXN0LnYxLktleVBhY2thZ2VDbGFpbUgAEj4KE2NvbnZlcnNhdGlvbl9jcmVhdGUYLSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25DcmVhdGVIABIlCgZjb21taXQYLiABKAsyEy5zZWFsY2FzdC52MS5Db21taXRIABIyCg1ncm91cF9tZXNzYWdlGC8gASgLMhkuc2VhbGNhc3QudjEuR3JvdXBNZXNzYWdlSAASOwoSZ3JvdXBfaW5mb19yZXF1ZXN0GDAgASgLMh0uc2VhbGNhc3QudjEuR3JvdXBJbmZvUmVxdWVzdEgAEkIKFWNvbnZlcnNhdGlvbnNfcmVxdWVzdBgxIAEoCzIhLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbnNSZXF1ZXN0SAASNgoPbWVtYmVyc19yZXF1ZXN0GDIgASgLMhsuc2VhbGNhc3QudjEuTWVtYmVyc1JlcXVlc3RIABI+ChNjb252ZXJzYXRpb25fcmVuYW1lGDMgASgLMh8uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uUmVuYW1lSABCBgoEYm9keSK1AQoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJEhMKC2RldmljZV9saXN0GAYgASgMEhIKCmRldmljZV9rZXkYByABKAwSDwoHcmVjZWl2ZRgIIAEoCBIXCg9lbnJvbGxtZW50X2NvZGUYCSABKAkiQAoEU2VuZBIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwiIwoDQWNrEgoKAmlkGAEgASgMEhAKCHJlamVjdGVkGAIgASgJIhsKC1BlZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiDwoNUm9zdGVyUmVxdWVzdCJRCgtLZXlSb3RhdGlvbhISCgpuZXdfYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIbChNuZXdfbG9naW5fc2lnbmF0dXJlGAMgASgMIhIKBFBpbmcSCgoCdHMYASABKAQiJwoQRGV2aWNlTGlzdFVwZGF0ZRITCgtkZXZpY2VfbGlzdBgBIAEoDCIXCgZMb29rdXASDQoFbmFtZXMYASADKAkiTAoIUXVldWVBY2sSEQoJdXBfdG9fc2VxGAEgASgEEi0KCHJlamVjdGVkGAIgAygLMhsuc2VhbGNhc3QudjEuUXVldWVSZWplY3Rpb24iKwoOUXVldWVSZWplY3Rpb24SCwoDc2VxGAEgASgEEgwKBGNvZGUYAiABKAkiPQoQS2V5UGFja2FnZVVwbG9hZBIUCgxrZXlfcGFja2FnZXMYASADKAwSEwoLbGFzdF9yZXNvcnQYAiABKAwiIAoPS2V5UGFja2FnZUNsYWltEg0KBW5hbWVzGAEgAygJIncKEkNvbnZlcnNhdGlvbkNyZWF0ZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSKwoEa2luZBgCIAEoDjIdLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbktpbmQSDQoFdGl0bGUYAyABKAkSDAoEcGVlchgEIAEoCSKqAQoGQ29tbWl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIOCgZjb21taXQYAiABKAwSDwoHd2VsY29tZRgDIAEoDBISCgpncm91cF9pbmZvGAQgASgMEhQKDGFkZF9hY2NvdW50cxgFIAMoCRIXCg9yZW1vdmVfYWNjb3VudHMYBiADKAkSCgoCaWQYByABKAwSFwoPd2VsY29tZV9kZXZpY2VzGAggAygMIkQKDEdyb3VwTWVzc2FnZRIKCgJpZBgBIAEoDBIXCg9jb252ZXJzYXRpb25faWQYAiABKAwSDwoHbWVzc2FnZRgDIAEoDCIrChBHcm91cEluZm9SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDCI1ChRDb252ZXJzYXRpb25zUmVxdWVzdBIOCgZvZmZzZXQYASABKA0SDQoFbGltaXQYAiABKA0iSAoOTWVtYmVyc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg4KBm9mZnNldBgCIAEoDRINCgVsaW1pdBgDIAEoDSI8ChJDb252ZXJzYXRpb25SZW5hbWUSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBXRpdGxlGAIgASgJIhAKDlBlbmRpbmdSZXF1ZXN0IhIKEFZpZGVvTGlzdFJlcXVlc3QijgEKBFBsYXkSEQoJc3RyZWFtX2lkGAEgASgNEg0KBXRpdGxlGAIgASgJEg4KBnBvbGljeRgDIAEoCRIQCghzdGFydF9tcxgEIAEoDRIWCg5pbml0aWFsX2NyZWRpdBgFIAEoDRIZCgxzdGFydF9oZWlnaHQYBiABKA1IAIgBAUIPCg1fc3RhcnRfaGVpZ2h0IoUBCgZDcmVkaXQSEQoJc3RyZWFtX2lkGAEgASgNEhAKCHNlZ21lbnRzGAIgASgNEhwKD3Rocm91Z2hwdXRfa2JwcxgDIAEoDUgAiAEBEhYKCWJ1ZmZlcl9tcxgEIAEoDUgBiAEBQhIKEF90aHJvdWdocHV0X2ticHNCDAoKX2J1ZmZlcl9tcyIuCgRTZWVrEhEKCXN0cmVhbV9pZBgBIAEoDRITCgtwb3NpdGlvbl9tcxgCIAEoDSIZCgRTdG9wEhEKCXN0cmVhbV9pZBgBIAEoDSIgCg9IbHNUb2tlblJlcXVlc3QSDQoFdGl0bGUYASABKAkitgsKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAEi4KC3F1ZXVlX2l0ZW1zGCggASgLMhcuc2VhbGNhc3QudjEuUXVldWVJdGVtc0gAEi4KC2RldmljZV9saXN0GCkgASgLMhcuc2VhbGNhc3QudjEuRGV2aWNlTGlzdEgAEisKCWRpcmVjdG9yeRgqIAEoCzIWLnNlYWxjYXN0LnYxLkRpcmVjdG9yeUgAEjsKEmtleV9wYWNrYWdlX3N0YXR1cxgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VTdGF0dXNIABI/ChRjbGFpbWVkX2tleV9wYWNrYWdlcxgsIAEoCzIfLnNlYWxjYXN0LnYxLkNsYWltZWRLZXlQYWNrYWdlc0gAEjEKDGNvbnZlcnNhdGlvbhgtIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbkgAEjYKD2NvbW1pdF9hY2NlcHRlZBguIAEoCzIbLnNlYWxjYXN0LnYxLkNvbW1pdEFjY2VwdGVkSAASLAoKZ3JvdXBfaW5mbxgvIAEoCzIWLnNlYWxjYXN0LnYxLkdyb3VwSW5mb0gAEjMKDWNvbnZlcnNhdGlvbnMYMCABKAsyGi5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25zSAASJwoHbWVtYmVycxgxIAEoCzIULnNlYWxjYXN0LnYxLk1lbWJlcnNIABI4ChBwcmVzZW5jZV91cGRhdGVzGDIgASgLMhwuc2VhbGNhc3QudjEuUHJlc2VuY2VVcGRhdGVzSAASNgoPYWNjb3VudF9jaGFuZ2VkGDMgASgLMhsuc2VhbGNhc3QudjEuQWNjb3VudENoYW5nZWRIAEIGCgRib2R5IpUBCglDaGFsbGVuZ2USGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRINCgVub25jZRgCIAEoDBIOCgZzZXJ2ZXIYAyABKAkSFwoPbWF4X2ZyYW1lX2J5dGVzGAQgASgNEhgKEGNlcnRfZmluZ2VycHJpbnQYBSABKAwSHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YBiABKA0i+wEKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIEhEKCWRldmljZV9pZBgFIAEoDBITCgtkZXZpY2VfbGlzdBgGIAEoDBIUCgxrZXlfcGFja2FnZXMYByABKA0SEwoLbGFzdF9yZXNvcnQYCCABKAgSEgoKcmVnaXN0ZXJlZBgJIAEoCBIrCghldmVyeW9uZRgKIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbiJECgVFcnJvchIMCgRjb2RlGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIOCgZyZWZfaWQYBCABKAwiPQoIQWNjZXB0ZWQSCgoCaWQYASABKAwSFQoNZGVsaXZlcmVkX25vdxgCIAEoDRIOCgZzdG9yZWQYAyABKA0iWAoHRGVsaXZlchIKCgJpZBgBIAEoDBIMCgRmcm9tGAIgASgJEg4KBnRvX2FsbBgDIAEoCBIQCghlbnZlbG9wZRgEIAEoDBIRCglzZXJ2ZXJfdHMYBSABKAQiNQoJRGVsaXZlcmVkEgoKAmlkGAEgASgMEgoKAmJ5GAIgASgJEhAKCHJlamVjdGVkGAMgASgJIjgKCFBlZXJJbmZvEgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEg4KBm9ubGluZRgDIAEoCCKgAQoMUm9zdGVyVXBkYXRlEi4KBWV2ZW50GAEgASgOMh8uc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlLkV2ZW50EiMKBHBlZXIYAiABKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyI7CgVFdmVudBILCgdVTktOT1dOEAASCgoGSk9JTkVEEAESCAoETEVGVBACEg8KC0tFWV9DSEFOR0VEEAMiOwoNUm9zdGVyVXBkYXRlcxIqCgd1cGRhdGVzGAEgAygLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlIi4KBlJvc3RlchIkCgVwZWVycxgBIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIicKBFBvbmcSCgoCdHMYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQiMgoHUGVuZGluZxInCgVpdGVtcxgBIAMoCzIYLnNlYWxjYXN0LnYxLlBlbmRpbmdJdGVtIkwKC1BlbmRpbmdJdGVtEgoKAmlkGAEgASgMEgoKAnRvGAIgASgJEhEKCXN0b3JlZF9hdBgDIAEoBBISCgpleHBpcmVzX2F0GAQgASgEIi0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoDRIOCgZyZWFzb24YAiABKAkiPQoJUmVuZGl0aW9uEg4KBmhlaWdodBgBIAEoDRINCgV3aWR0aBgCIAEoDRIRCgliYW5kd2lkdGgYAyABKA0iiwEKClZpZGVvVGl0bGUSDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl9tcxgCIAEoDRIqCgpyZW5kaXRpb25zGAMgAygLMhYuc2VhbGNhc3QudjEuUmVuZGl0aW9uEg0KBXN0YXRlGAQgASgJEhAKCHByb2dyZXNzGAUgASgNEg0KBWVycm9yGAYgASgJIjQKCVZpZGVvTGlzdBInCgZ0aXRsZXMYASADKAsyFy5zZWFsY2FzdC52MS5WaWRlb1RpdGxlIrIBCgtTdHJlYW1TdGFydBIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKA0SEgoKc2VnbWVudF9tcxgEIAEoDRIVCg1zZWdtZW50X2NvdW50GAUgASgNEioKCnJlbmRpdGlvbnMYBiADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SFQoNc3RhcnRfc2VnbWVudBgHIAEoDSLBAQoMU2VnbWVudENodW5rEhEKCXN0cmVhbV9pZBgBIAEoDRINCgVpbmRleBgCIAEoDRIOCgZoZWlnaHQYAyABKA0SEAoIc3RhcnRfbXMYBCABKA0SEwoLZHVyYXRpb25fbXMYBSABKA0SDgoGb2Zmc2V0GAYgASgNEg0KBXRvdGFsGAcgASgNEgwKBGRhdGEYCCABKAwSEgoKbGFzdF9jaHVuaxgJIAEoCBIXCg9zZWVrX2dlbmVyYXRpb24YCiABKA0iPQoJU3RyZWFtRW5kEhEKCXN0cmVhbV9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkSDQoFZXJyb3IYAyABKAkiSgoISGxzVG9rZW4SDQoFdGl0bGUYASABKAkSDQoFdG9rZW4YAiABKAkSEgoKZXhwaXJlc19hdBgDIAEoBBIMCgRwYXRoGAQgASgJIjMKClF1ZXVlSXRlbXMSJQoFaXRlbXMYASADKAsyFi5zZWFsY2FzdC52MS5RdWV1ZUl0ZW0irAIKCVF1ZXVlSXRlbRILCgNzZXEYASABKAQSEQoJc2VydmVyX3RzGAIgASgEEgwKBGZyb20YAyABKAkSEwoLZnJvbV9kZXZpY2UYBCABKAwSCgoCaWQYBSABKAwSKwoIZW52ZWxvcGUYCiABKAsyFy5zZWFsY2FzdC52MS5WMUVudmVsb3BlSAASMwoHbWVzc2FnZRgLIAEoCzIgLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk1lc3NhZ2VIABIzCgd3ZWxjb21lGAwgASgLMiAuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uV2VsY29tZUgAEjEKBm5vdGljZRgNIAEoCzIfLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk5vdGljZUgAQgYKBGJvZHkiLgoKVjFFbnZlbG9wZRIQCghlbnZlbG9wZRgBIAEoDBIOCgZ0b19hbGwYAiABKAgiXgoTQ29udmVyc2F0aW9uTWVzc2FnZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDwoHbWVzc2FnZRgCIAEoDBINCgVlcG9jaBgDIAEoBBIOCgZjb21taXQYBCABKAgiVwoTQ29udmVyc2F0aW9uV2VsY29tZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SDwoHd2VsY29tZRgCIAEoDCKMAgoSQ29udmVyc2F0aW9uTm90aWNlEjIKBGtpbmQYASABKA4yJC5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25Ob3RpY2UuS2luZBIvCgxjb252ZXJzYXRpb24YAiABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SEAoIYWNjb3VudHMYAyADKAkSCgoCYnkYBCABKAkicwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEAoMTUVNQkVSX0FEREVEEAESEgoOTUVNQkVSX1JFTU9WRUQQAhILCgdSRU5BTUVEEAMSDwoLUkVNT1ZFRF9ZT1UQBBIRCg1SRUpPSU5fTkVFREVEEAUiIQoKRGV2aWNlTGlzdBITCgtkZXZpY2VfbGlzdBgBIAEoDCJNCgdBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEhMKC2RldmljZV9saXN0GAMgASgMEg8KB3YxX29ubHkYBCABKAgiRAoJRGlyZWN0b3J5EiYKCGFjY291bnRzGAEgAygLMhQuc2VhbGNhc3QudjEuQWNjb3VudBIPCgd1bmtub3duGAIgAygJIkcKEEtleVBhY2thZ2VTdGF0dXMSEQoJcmVtYWluaW5nGAEgASgNEhMKC2xhc3RfcmVzb3J0GAIgASgIEgsKA2xvdxgDIAEoCCJeChFDbGFpbWVkS2V5UGFja2FnZRIMCgRuYW1lGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDBITCgtrZXlfcGFja2FnZRgDIAEoDBITCgtsYXN0X3Jlc29ydBgEIAEoCCJsChJDbGFpbWVkS2V5UGFja2FnZXMSMAoIcGFja2FnZXMYASADKAsyHi5zZWFsY2FzdC52MS5DbGFpbWVkS2V5UGFja2FnZRIPCgd1bmtub3duGAIgAygJEhMKC25vX3BhY2thZ2VzGAMgAygJIrYBCgxDb252ZXJzYXRpb24SFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEisKBGtpbmQYAiABKA4yHS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25LaW5kEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0b3IYBCABKAkSDQoFZXBvY2gYBSABKAQSFAoMbWVtYmVyX2NvdW50GAYgASgNEgwKBHBlZXIYByABKAkSDQoFYWRtaW4YCCABKAgiRAoOQ29tbWl0QWNjZXB0ZWQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEgoKAmlkGAMgASgMIkcKCUdyb3VwSW5mbxIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKZ3JvdXBfaW5mbxgDIAEoDCJICg1Db252ZXJzYXRpb25zEigKBWl0ZW1zGAEgAygLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEg0KBXRvdGFsGAIgASgNIjUKBk1lbWJlchIMCgRuYW1lGAEgASgJEg0KBWFkbWluGAIgASgIEg4KBm9ubGluZRgDIAEoCCJVCgdNZW1iZXJzEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIiCgVpdGVtcxgCIAMoCzITLnNlYWxjYXN0LnYxLk1lbWJlchINCgV0b3RhbBgDIAEoDSI5Cg9QcmVzZW5jZVVwZGF0ZXMSJgoHdXBkYXRlcxgBIAMoCzIVLnNlYWxjYXN0LnYxLlByZXNlbmNlIigKCFByZXNlbmNlEgwKBG5hbWUYASABKAkSDgoGb25saW5lGAIgASgIIjcKDkFjY291bnRDaGFuZ2VkEiUKB2FjY291bnQYASABKAsyFC5zZWFsY2FzdC52MS5BY2NvdW50KlkKEENvbnZlcnNhdGlvbktpbmQSIQodQ09OVkVSU0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIKCgZESVJFQ1QQARIICgRST09NEAISDAoIRVZFUllPTkUQA2IGcHJvdG8z");
+  fileDesc("Cg5zZWFsY2FzdC5wcm90bxILc2VhbGNhc3QudjEi2goKC0NsaWVudEZyYW1lEgsKA3JlcRgBIAEoDRIjCgVsb2dpbhgKIAEoCzISLnNlYWxjYXN0LnYxLkxvZ2luSAASIQoEc2VuZBgLIAEoCzIRLnNlYWxjYXN0LnYxLlNlbmRIABIfCgNhY2sYDCABKAsyEC5zZWFsY2FzdC52MS5BY2tIABIwCgxwZWVyX3JlcXVlc3QYDSABKAsyGC5zZWFsY2FzdC52MS5QZWVyUmVxdWVzdEgAEjQKDnJvc3Rlcl9yZXF1ZXN0GA4gASgLMhouc2VhbGNhc3QudjEuUm9zdGVyUmVxdWVzdEgAEjAKDGtleV9yb3RhdGlvbhgPIAEoCzIYLnNlYWxjYXN0LnYxLktleVJvdGF0aW9uSAASIQoEcGluZxgQIAEoCzIRLnNlYWxjYXN0LnYxLlBpbmdIABI2Cg9wZW5kaW5nX3JlcXVlc3QYESABKAsyGy5zZWFsY2FzdC52MS5QZW5kaW5nUmVxdWVzdEgAEjsKEnZpZGVvX2xpc3RfcmVxdWVzdBgeIAEoCzIdLnNlYWxjYXN0LnYxLlZpZGVvTGlzdFJlcXVlc3RIABIhCgRwbGF5GB8gASgLMhEuc2VhbGNhc3QudjEuUGxheUgAEiUKBmNyZWRpdBggIAEoCzITLnNlYWxjYXN0LnYxLkNyZWRpdEgAEiEKBHNlZWsYISABKAsyES5zZWFsY2FzdC52MS5TZWVrSAASIQoEc3RvcBgiIAEoCzIRLnNlYWxjYXN0LnYxLlN0b3BIABI5ChFobHNfdG9rZW5fcmVxdWVzdBgjIAEoCzIcLnNlYWxjYXN0LnYxLkhsc1Rva2VuUmVxdWVzdEgAEjQKDndhdGNoX3Byb2dyZXNzGCQgASgLMhouc2VhbGNhc3QudjEuV2F0Y2hQcm9ncmVzc0gAEjsKEmRldmljZV9saXN0X3VwZGF0ZRgoIAEoCzIdLnNlYWxjYXN0LnYxLkRldmljZUxpc3RVcGRhdGVIABIlCgZsb29rdXAYKSABKAsyEy5zZWFsY2FzdC52MS5Mb29rdXBIABIqCglxdWV1ZV9hY2sYKiABKAsyFS5zZWFsY2FzdC52MS5RdWV1ZUFja0gAEjsKEmtleV9wYWNrYWdlX3VwbG9hZBgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VVcGxvYWRIABI5ChFrZXlfcGFja2FnZV9jbGFpbRgsIAEoCzIcLnNlYWxjYXN0LnYxLktleVBhY2thZ2VDbGFpbUgAEj4KE2NvbnZlcnNhdGlvbl9jcmVhdGUYLSABKAsyHy5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25DcmVhdGVIABIlCgZjb21taXQYLiABKAsyEy5zZWFsY2FzdC52MS5Db21taXRIABIyCg1ncm91cF9tZXNzYWdlGC8gASgLMhkuc2VhbGNhc3QudjEuR3JvdXBNZXNzYWdlSAASOwoSZ3JvdXBfaW5mb19yZXF1ZXN0GDAgASgLMh0uc2VhbGNhc3QudjEuR3JvdXBJbmZvUmVxdWVzdEgAEkIKFWNvbnZlcnNhdGlvbnNfcmVxdWVzdBgxIAEoCzIhLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbnNSZXF1ZXN0SAASNgoPbWVtYmVyc19yZXF1ZXN0GDIgASgLMhsuc2VhbGNhc3QudjEuTWVtYmVyc1JlcXVlc3RIABI+ChNjb252ZXJzYXRpb25fcmVuYW1lGDMgASgLMh8uc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uUmVuYW1lSABCBgoEYm9keSK1AQoFTG9naW4SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIMCgRuYW1lGAIgASgJEg4KBmJ1bmRsZRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwSDgoGY2xpZW50GAUgASgJEhMKC2RldmljZV9saXN0GAYgASgMEhIKCmRldmljZV9rZXkYByABKAwSDwoHcmVjZWl2ZRgIIAEoCBIXCg9lbnJvbGxtZW50X2NvZGUYCSABKAkiQAoEU2VuZBIKCgJpZBgBIAEoDBIKCgJ0bxgCIAEoCRIOCgZ0b19hbGwYAyABKAgSEAoIZW52ZWxvcGUYBCABKAwiIwoDQWNrEgoKAmlkGAEgASgMEhAKCHJlamVjdGVkGAIgASgJIhsKC1BlZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiDwoNUm9zdGVyUmVxdWVzdCJRCgtLZXlSb3RhdGlvbhISCgpuZXdfYnVuZGxlGAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDBIbChNuZXdfbG9naW5fc2lnbmF0dXJlGAMgASgMIhIKBFBpbmcSCgoCdHMYASABKAQiJwoQRGV2aWNlTGlzdFVwZGF0ZRITCgtkZXZpY2VfbGlzdBgBIAEoDCIXCgZMb29rdXASDQoFbmFtZXMYASADKAkiTAoIUXVldWVBY2sSEQoJdXBfdG9fc2VxGAEgASgEEi0KCHJlamVjdGVkGAIgAygLMhsuc2VhbGNhc3QudjEuUXVldWVSZWplY3Rpb24iKwoOUXVldWVSZWplY3Rpb24SCwoDc2VxGAEgASgEEgwKBGNvZGUYAiABKAkiPQoQS2V5UGFja2FnZVVwbG9hZBIUCgxrZXlfcGFja2FnZXMYASADKAwSEwoLbGFzdF9yZXNvcnQYAiABKAwiIAoPS2V5UGFja2FnZUNsYWltEg0KBW5hbWVzGAEgAygJIncKEkNvbnZlcnNhdGlvbkNyZWF0ZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSKwoEa2luZBgCIAEoDjIdLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbktpbmQSDQoFdGl0bGUYAyABKAkSDAoEcGVlchgEIAEoCSKqAQoGQ29tbWl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIOCgZjb21taXQYAiABKAwSDwoHd2VsY29tZRgDIAEoDBISCgpncm91cF9pbmZvGAQgASgMEhQKDGFkZF9hY2NvdW50cxgFIAMoCRIXCg9yZW1vdmVfYWNjb3VudHMYBiADKAkSCgoCaWQYByABKAwSFwoPd2VsY29tZV9kZXZpY2VzGAggAygMIkQKDEdyb3VwTWVzc2FnZRIKCgJpZBgBIAEoDBIXCg9jb252ZXJzYXRpb25faWQYAiABKAwSDwoHbWVzc2FnZRgDIAEoDCIrChBHcm91cEluZm9SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDCI1ChRDb252ZXJzYXRpb25zUmVxdWVzdBIOCgZvZmZzZXQYASABKA0SDQoFbGltaXQYAiABKA0iSAoOTWVtYmVyc1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg4KBm9mZnNldBgCIAEoDRINCgVsaW1pdBgDIAEoDSI8ChJDb252ZXJzYXRpb25SZW5hbWUSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBXRpdGxlGAIgASgJIhAKDlBlbmRpbmdSZXF1ZXN0IiIKEFZpZGVvTGlzdFJlcXVlc3QSDgoGcmVzY2FuGAEgASgIIo4BCgRQbGF5EhEKCXN0cmVhbV9pZBgBIAEoDRINCgV0aXRsZRgCIAEoCRIOCgZwb2xpY3kYAyABKAkSEAoIc3RhcnRfbXMYBCABKA0SFgoOaW5pdGlhbF9jcmVkaXQYBSABKA0SGQoMc3RhcnRfaGVpZ2h0GAYgASgNSACIAQFCDwoNX3N0YXJ0X2hlaWdodCKFAQoGQ3JlZGl0EhEKCXN0cmVhbV9pZBgBIAEoDRIQCghzZWdtZW50cxgCIAEoDRIcCg90aHJvdWdocHV0X2ticHMYAyABKA1IAIgBARIWCglidWZmZXJfbXMYBCABKA1IAYgBAUISChBfdGhyb3VnaHB1dF9rYnBzQgwKCl9idWZmZXJfbXMiLgoEU2VlaxIRCglzdHJlYW1faWQYASABKA0SEwoLcG9zaXRpb25fbXMYAiABKA0iGQoEU3RvcBIRCglzdHJlYW1faWQYASABKA0iIAoPSGxzVG9rZW5SZXF1ZXN0Eg0KBXRpdGxlGAEgASgJIkUKDVdhdGNoUHJvZ3Jlc3MSDQoFdGl0bGUYASABKAkSEwoLcG9zaXRpb25fbXMYAiABKA0SEAoIZmluaXNoZWQYAyABKAgitgsKC1NlcnZlckZyYW1lEgsKA3JlcRgBIAEoDRIrCgljaGFsbGVuZ2UYCiABKAsyFi5zZWFsY2FzdC52MS5DaGFsbGVuZ2VIABInCgd3ZWxjb21lGAsgASgLMhQuc2VhbGNhc3QudjEuV2VsY29tZUgAEiMKBWVycm9yGAwgASgLMhIuc2VhbGNhc3QudjEuRXJyb3JIABIpCghhY2NlcHRlZBgNIAEoCzIVLnNlYWxjYXN0LnYxLkFjY2VwdGVkSAASJwoHZGVsaXZlchgOIAEoCzIULnNlYWxjYXN0LnYxLkRlbGl2ZXJIABIrCglkZWxpdmVyZWQYDyABKAsyFi5zZWFsY2FzdC52MS5EZWxpdmVyZWRIABIyCg1yb3N0ZXJfdXBkYXRlGBAgASgLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlSAASKgoJcGVlcl9pbmZvGBEgASgLMhUuc2VhbGNhc3QudjEuUGVlckluZm9IABIlCgZyb3N0ZXIYEiABKAsyEy5zZWFsY2FzdC52MS5Sb3N0ZXJIABIhCgRwb25nGBMgASgLMhEuc2VhbGNhc3QudjEuUG9uZ0gAEicKB3BlbmRpbmcYFCABKAsyFC5zZWFsY2FzdC52MS5QZW5kaW5nSAASKwoJcmVjb25uZWN0GBUgASgLMhYuc2VhbGNhc3QudjEuUmVjb25uZWN0SAASNAoOcm9zdGVyX3VwZGF0ZXMYFiABKAsyGi5zZWFsY2FzdC52MS5Sb3N0ZXJVcGRhdGVzSAASLAoKdmlkZW9fbGlzdBgeIAEoCzIWLnNlYWxjYXN0LnYxLlZpZGVvTGlzdEgAEjAKDHN0cmVhbV9zdGFydBgfIAEoCzIYLnNlYWxjYXN0LnYxLlN0cmVhbVN0YXJ0SAASMgoNc2VnbWVudF9jaHVuaxggIAEoCzIZLnNlYWxjYXN0LnYxLlNlZ21lbnRDaHVua0gAEiwKCnN0cmVhbV9lbmQYISABKAsyFi5zZWFsY2FzdC52MS5TdHJlYW1FbmRIABIqCglobHNfdG9rZW4YIiABKAsyFS5zZWFsY2FzdC52MS5IbHNUb2tlbkgAEi4KC3F1ZXVlX2l0ZW1zGCggASgLMhcuc2VhbGNhc3QudjEuUXVldWVJdGVtc0gAEi4KC2RldmljZV9saXN0GCkgASgLMhcuc2VhbGNhc3QudjEuRGV2aWNlTGlzdEgAEisKCWRpcmVjdG9yeRgqIAEoCzIWLnNlYWxjYXN0LnYxLkRpcmVjdG9yeUgAEjsKEmtleV9wYWNrYWdlX3N0YXR1cxgrIAEoCzIdLnNlYWxjYXN0LnYxLktleVBhY2thZ2VTdGF0dXNIABI/ChRjbGFpbWVkX2tleV9wYWNrYWdlcxgsIAEoCzIfLnNlYWxjYXN0LnYxLkNsYWltZWRLZXlQYWNrYWdlc0gAEjEKDGNvbnZlcnNhdGlvbhgtIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbkgAEjYKD2NvbW1pdF9hY2NlcHRlZBguIAEoCzIbLnNlYWxjYXN0LnYxLkNvbW1pdEFjY2VwdGVkSAASLAoKZ3JvdXBfaW5mbxgvIAEoCzIWLnNlYWxjYXN0LnYxLkdyb3VwSW5mb0gAEjMKDWNvbnZlcnNhdGlvbnMYMCABKAsyGi5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25zSAASJwoHbWVtYmVycxgxIAEoCzIULnNlYWxjYXN0LnYxLk1lbWJlcnNIABI4ChBwcmVzZW5jZV91cGRhdGVzGDIgASgLMhwuc2VhbGNhc3QudjEuUHJlc2VuY2VVcGRhdGVzSAASNgoPYWNjb3VudF9jaGFuZ2VkGDMgASgLMhsuc2VhbGNhc3QudjEuQWNjb3VudENoYW5nZWRIAEIGCgRib2R5IpUBCglDaGFsbGVuZ2USGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRINCgVub25jZRgCIAEoDBIOCgZzZXJ2ZXIYAyABKAkSFwoPbWF4X2ZyYW1lX2J5dGVzGAQgASgNEhgKEGNlcnRfZmluZ2VycHJpbnQYBSABKAwSHAoUbWF4X3Byb3RvY29sX3ZlcnNpb24YBiABKA0i+wEKB1dlbGNvbWUSDAoEbmFtZRgBIAEoCRIkCgVwZWVycxgCIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvEhMKC3NlcnZlcl90aW1lGAMgASgEEhMKC2tleV9jaGFuZ2VkGAQgASgIEhEKCWRldmljZV9pZBgFIAEoDBITCgtkZXZpY2VfbGlzdBgGIAEoDBIUCgxrZXlfcGFja2FnZXMYByABKA0SEwoLbGFzdF9yZXNvcnQYCCABKAgSEgoKcmVnaXN0ZXJlZBgJIAEoCBIrCghldmVyeW9uZRgKIAEoCzIZLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbiJECgVFcnJvchIMCgRjb2RlGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIOCgZyZWZfaWQYBCABKAwiPQoIQWNjZXB0ZWQSCgoCaWQYASABKAwSFQoNZGVsaXZlcmVkX25vdxgCIAEoDRIOCgZzdG9yZWQYAyABKA0iWAoHRGVsaXZlchIKCgJpZBgBIAEoDBIMCgRmcm9tGAIgASgJEg4KBnRvX2FsbBgDIAEoCBIQCghlbnZlbG9wZRgEIAEoDBIRCglzZXJ2ZXJfdHMYBSABKAQiNQoJRGVsaXZlcmVkEgoKAmlkGAEgASgMEgoKAmJ5GAIgASgJEhAKCHJlamVjdGVkGAMgASgJIjgKCFBlZXJJbmZvEgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEg4KBm9ubGluZRgDIAEoCCKgAQoMUm9zdGVyVXBkYXRlEi4KBWV2ZW50GAEgASgOMh8uc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlLkV2ZW50EiMKBHBlZXIYAiABKAsyFS5zZWFsY2FzdC52MS5QZWVySW5mbyI7CgVFdmVudBILCgdVTktOT1dOEAASCgoGSk9JTkVEEAESCAoETEVGVBACEg8KC0tFWV9DSEFOR0VEEAMiOwoNUm9zdGVyVXBkYXRlcxIqCgd1cGRhdGVzGAEgAygLMhkuc2VhbGNhc3QudjEuUm9zdGVyVXBkYXRlIi4KBlJvc3RlchIkCgVwZWVycxgBIAMoCzIVLnNlYWxjYXN0LnYxLlBlZXJJbmZvIicKBFBvbmcSCgoCdHMYASABKAQSEwoLc2VydmVyX3RpbWUYAiABKAQiMgoHUGVuZGluZxInCgVpdGVtcxgBIAMoCzIYLnNlYWxjYXN0LnYxLlBlbmRpbmdJdGVtIkwKC1BlbmRpbmdJdGVtEgoKAmlkGAEgASgMEgoKAnRvGAIgASgJEhEKCXN0b3JlZF9hdBgDIAEoBBISCgpleHBpcmVzX2F0GAQgASgEIi0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoDRIOCgZyZWFzb24YAiABKAkiPQoJUmVuZGl0aW9uEg4KBmhlaWdodBgBIAEoDRINCgV3aWR0aBgCIAEoDRIRCgliYW5kd2lkdGgYAyABKA0iPgoNU3VidGl0bGVUcmFjaxIQCghsYW5ndWFnZRgBIAEoCRINCgVsYWJlbBgCIAEoCRIMCgRwYXRoGAMgASgJIq8CCgpWaWRlb1RpdGxlEgwKBG5hbWUYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKA0SKgoKcmVuZGl0aW9ucxgDIAMoCzIWLnNlYWxjYXN0LnYxLlJlbmRpdGlvbhINCgVzdGF0ZRgEIAEoCRIQCghwcm9ncmVzcxgFIAEoDRINCgVlcnJvchgGIAEoCRIQCghhZGRlZF9hdBgHIAEoBBITCgtwb3N0ZXJfcGF0aBgIIAEoCRIXCg90aHVtYm5haWxzX3BhdGgYCSABKAkSLQoJc3VidGl0bGVzGAogAygLMhouc2VhbGNhc3QudjEuU3VidGl0bGVUcmFjaxITCgtwb3NpdGlvbl9tcxgLIAEoDRIPCgd3YXRjaGVkGAwgASgIEg0KBWZpbGVzGA0gAygJIjQKCVZpZGVvTGlzdBInCgZ0aXRsZXMYASADKAsyFy5zZWFsY2FzdC52MS5WaWRlb1RpdGxlIrIBCgtTdHJlYW1TdGFydBIRCglzdHJlYW1faWQYASABKA0SDQoFdGl0bGUYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKA0SEgoKc2VnbWVudF9tcxgEIAEoDRIVCg1zZWdtZW50X2NvdW50GAUgASgNEioKCnJlbmRpdGlvbnMYBiADKAsyFi5zZWFsY2FzdC52MS5SZW5kaXRpb24SFQoNc3RhcnRfc2VnbWVudBgHIAEoDSLBAQoMU2VnbWVudENodW5rEhEKCXN0cmVhbV9pZBgBIAEoDRINCgVpbmRleBgCIAEoDRIOCgZoZWlnaHQYAyABKA0SEAoIc3RhcnRfbXMYBCABKA0SEwoLZHVyYXRpb25fbXMYBSABKA0SDgoGb2Zmc2V0GAYgASgNEg0KBXRvdGFsGAcgASgNEgwKBGRhdGEYCCABKAwSEgoKbGFzdF9jaHVuaxgJIAEoCBIXCg9zZWVrX2dlbmVyYXRpb24YCiABKA0iPQoJU3RyZWFtRW5kEhEKCXN0cmVhbV9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkSDQoFZXJyb3IYAyABKAkiSgoISGxzVG9rZW4SDQoFdGl0bGUYASABKAkSDQoFdG9rZW4YAiABKAkSEgoKZXhwaXJlc19hdBgDIAEoBBIMCgRwYXRoGAQgASgJIjMKClF1ZXVlSXRlbXMSJQoFaXRlbXMYASADKAsyFi5zZWFsY2FzdC52MS5RdWV1ZUl0ZW0irAIKCVF1ZXVlSXRlbRILCgNzZXEYASABKAQSEQoJc2VydmVyX3RzGAIgASgEEgwKBGZyb20YAyABKAkSEwoLZnJvbV9kZXZpY2UYBCABKAwSCgoCaWQYBSABKAwSKwoIZW52ZWxvcGUYCiABKAsyFy5zZWFsY2FzdC52MS5WMUVudmVsb3BlSAASMwoHbWVzc2FnZRgLIAEoCzIgLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk1lc3NhZ2VIABIzCgd3ZWxjb21lGAwgASgLMiAuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uV2VsY29tZUgAEjEKBm5vdGljZRgNIAEoCzIfLnNlYWxjYXN0LnYxLkNvbnZlcnNhdGlvbk5vdGljZUgAQgYKBGJvZHkiLgoKVjFFbnZlbG9wZRIQCghlbnZlbG9wZRgBIAEoDBIOCgZ0b19hbGwYAiABKAgiXgoTQ29udmVyc2F0aW9uTWVzc2FnZRIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDwoHbWVzc2FnZRgCIAEoDBINCgVlcG9jaBgDIAEoBBIOCgZjb21taXQYBCABKAgiVwoTQ29udmVyc2F0aW9uV2VsY29tZRIvCgxjb252ZXJzYXRpb24YASABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SDwoHd2VsY29tZRgCIAEoDCKMAgoSQ29udmVyc2F0aW9uTm90aWNlEjIKBGtpbmQYASABKA4yJC5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25Ob3RpY2UuS2luZBIvCgxjb252ZXJzYXRpb24YAiABKAsyGS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb24SEAoIYWNjb3VudHMYAyADKAkSCgoCYnkYBCABKAkicwoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASEAoMTUVNQkVSX0FEREVEEAESEgoOTUVNQkVSX1JFTU9WRUQQAhILCgdSRU5BTUVEEAMSDwoLUkVNT1ZFRF9ZT1UQBBIRCg1SRUpPSU5fTkVFREVEEAUiIQoKRGV2aWNlTGlzdBITCgtkZXZpY2VfbGlzdBgBIAEoDCJNCgdBY2NvdW50EgwKBG5hbWUYASABKAkSDgoGYnVuZGxlGAIgASgMEhMKC2RldmljZV9saXN0GAMgASgMEg8KB3YxX29ubHkYBCABKAgiRAoJRGlyZWN0b3J5EiYKCGFjY291bnRzGAEgAygLMhQuc2VhbGNhc3QudjEuQWNjb3VudBIPCgd1bmtub3duGAIgAygJIkcKEEtleVBhY2thZ2VTdGF0dXMSEQoJcmVtYWluaW5nGAEgASgNEhMKC2xhc3RfcmVzb3J0GAIgASgIEgsKA2xvdxgDIAEoCCJeChFDbGFpbWVkS2V5UGFja2FnZRIMCgRuYW1lGAEgASgJEhEKCWRldmljZV9pZBgCIAEoDBITCgtrZXlfcGFja2FnZRgDIAEoDBITCgtsYXN0X3Jlc29ydBgEIAEoCCJsChJDbGFpbWVkS2V5UGFja2FnZXMSMAoIcGFja2FnZXMYASADKAsyHi5zZWFsY2FzdC52MS5DbGFpbWVkS2V5UGFja2FnZRIPCgd1bmtub3duGAIgAygJEhMKC25vX3BhY2thZ2VzGAMgAygJIrYBCgxDb252ZXJzYXRpb24SFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEisKBGtpbmQYAiABKA4yHS5zZWFsY2FzdC52MS5Db252ZXJzYXRpb25LaW5kEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0b3IYBCABKAkSDQoFZXBvY2gYBSABKAQSFAoMbWVtYmVyX2NvdW50GAYgASgNEgwKBHBlZXIYByABKAkSDQoFYWRtaW4YCCABKAgiRAoOQ29tbWl0QWNjZXB0ZWQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgMEg0KBWVwb2NoGAIgASgEEgoKAmlkGAMgASgMIkcKCUdyb3VwSW5mbxIXCg9jb252ZXJzYXRpb25faWQYASABKAwSDQoFZXBvY2gYAiABKAQSEgoKZ3JvdXBfaW5mbxgDIAEoDCJICg1Db252ZXJzYXRpb25zEigKBWl0ZW1zGAEgAygLMhkuc2VhbGNhc3QudjEuQ29udmVyc2F0aW9uEg0KBXRvdGFsGAIgASgNIjUKBk1lbWJlchIMCgRuYW1lGAEgASgJEg0KBWFkbWluGAIgASgIEg4KBm9ubGluZRgDIAEoCCJVCgdNZW1iZXJzEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoDBIiCgVpdGVtcxgCIAMoCzITLnNlYWxjYXN0LnYxLk1lbWJlchINCgV0b3RhbBgDIAEoDSI5Cg9QcmVzZW5jZVVwZGF0ZXMSJgoHdXBkYXRlcxgBIAMoCzIVLnNlYWxjYXN0LnYxLlByZXNlbmNlIigKCFByZXNlbmNlEgwKBG5hbWUYASABKAkSDgoGb25saW5lGAIgASgIIjcKDkFjY291bnRDaGFuZ2VkEiUKB2FjY291bnQYASABKAsyFC5zZWFsY2FzdC52MS5BY2NvdW50KlkKEENvbnZlcnNhdGlvbktpbmQSIQodQ09OVkVSU0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIKCgZESVJFQ1QQARIICgRST09NEAISDAoIRVZFUllPTkUQA2IGcHJvdG8z");
 
 /**
  * @generated from message sealcast.v1.ClientFrame
@@ -114,6 +114,12 @@ export type ClientFrame = Message<"sealcast.v1.ClientFrame"> & {
      */
     value: HlsTokenRequest;
     case: "hlsTokenRequest";
+  } | {
+    /**
+     * @generated from field: sealcast.v1.WatchProgress watch_progress = 36;
+     */
+    value: WatchProgress;
+    case: "watchProgress";
   } | {
     /**
      * Protocol v2: accounts with devices, per-device queues, MLS conversations.
@@ -796,9 +802,16 @@ export const PendingRequestSchema: GenMessage<PendingRequest> = /*@__PURE__*/
   messageDesc(file_sealcast, 21);
 
 /**
+ * rescan: read the library directory again first (the web app's Refresh); the server does so at
+ * most once a second, however often it is asked.
+ *
  * @generated from message sealcast.v1.VideoListRequest
  */
 export type VideoListRequest = Message<"sealcast.v1.VideoListRequest"> & {
+  /**
+   * @generated from field: bool rescan = 1;
+   */
+  rescan: boolean;
 };
 
 /**
@@ -954,6 +967,36 @@ export type HlsTokenRequest = Message<"sealcast.v1.HlsTokenRequest"> & {
  */
 export const HlsTokenRequestSchema: GenMessage<HlsTokenRequest> = /*@__PURE__*/
   messageDesc(file_sealcast, 27);
+
+/**
+ * Where this user is in a title (resume point), sent while playing, on pause/stop and at the end.
+ * finished: the user watched to the end. No reply; an Error (with req) if it is refused.
+ *
+ * @generated from message sealcast.v1.WatchProgress
+ */
+export type WatchProgress = Message<"sealcast.v1.WatchProgress"> & {
+  /**
+   * @generated from field: string title = 1;
+   */
+  title: string;
+
+  /**
+   * @generated from field: uint32 position_ms = 2;
+   */
+  positionMs: number;
+
+  /**
+   * @generated from field: bool finished = 3;
+   */
+  finished: boolean;
+};
+
+/**
+ * Describes the message sealcast.v1.WatchProgress.
+ * Use `create(WatchProgressSchema)` to create a new message.
+ */
+export const WatchProgressSchema: GenMessage<WatchProgress> = /*@__PURE__*/
+  messageDesc(file_sealcast, 28);
 
 /**
  * @generated from message sealcast.v1.ServerFrame
@@ -1159,7 +1202,7 @@ export type ServerFrame = Message<"sealcast.v1.ServerFrame"> & {
  * Use `create(ServerFrameSchema)` to create a new message.
  */
 export const ServerFrameSchema: GenMessage<ServerFrame> = /*@__PURE__*/
-  messageDesc(file_sealcast, 28);
+  messageDesc(file_sealcast, 29);
 
 /**
  * @generated from message sealcast.v1.Challenge
@@ -1214,7 +1257,7 @@ export type Challenge = Message<"sealcast.v1.Challenge"> & {
  * Use `create(ChallengeSchema)` to create a new message.
  */
 export const ChallengeSchema: GenMessage<Challenge> = /*@__PURE__*/
-  messageDesc(file_sealcast, 29);
+  messageDesc(file_sealcast, 30);
 
 /**
  * @generated from message sealcast.v1.Welcome
@@ -1292,7 +1335,7 @@ export type Welcome = Message<"sealcast.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 30);
+  messageDesc(file_sealcast, 31);
 
 /**
  * @generated from message sealcast.v1.Error
@@ -1332,7 +1375,7 @@ export type Error = Message<"sealcast.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_sealcast, 31);
+  messageDesc(file_sealcast, 32);
 
 /**
  * @generated from message sealcast.v1.Accepted
@@ -1363,7 +1406,7 @@ export type Accepted = Message<"sealcast.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 32);
+  messageDesc(file_sealcast, 33);
 
 /**
  * @generated from message sealcast.v1.Deliver
@@ -1400,7 +1443,7 @@ export type Deliver = Message<"sealcast.v1.Deliver"> & {
  * Use `create(DeliverSchema)` to create a new message.
  */
 export const DeliverSchema: GenMessage<Deliver> = /*@__PURE__*/
-  messageDesc(file_sealcast, 33);
+  messageDesc(file_sealcast, 34);
 
 /**
  * Recipient `by` is done with message `id`; `rejected` is passed on from its Ack (empty: opened).
@@ -1429,7 +1472,7 @@ export type Delivered = Message<"sealcast.v1.Delivered"> & {
  * Use `create(DeliveredSchema)` to create a new message.
  */
 export const DeliveredSchema: GenMessage<Delivered> = /*@__PURE__*/
-  messageDesc(file_sealcast, 34);
+  messageDesc(file_sealcast, 35);
 
 /**
  * @generated from message sealcast.v1.PeerInfo
@@ -1456,7 +1499,7 @@ export type PeerInfo = Message<"sealcast.v1.PeerInfo"> & {
  * Use `create(PeerInfoSchema)` to create a new message.
  */
 export const PeerInfoSchema: GenMessage<PeerInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 35);
+  messageDesc(file_sealcast, 36);
 
 /**
  * @generated from message sealcast.v1.RosterUpdate
@@ -1478,7 +1521,7 @@ export type RosterUpdate = Message<"sealcast.v1.RosterUpdate"> & {
  * Use `create(RosterUpdateSchema)` to create a new message.
  */
 export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
-  messageDesc(file_sealcast, 36);
+  messageDesc(file_sealcast, 37);
 
 /**
  * @generated from enum sealcast.v1.RosterUpdate.Event
@@ -1509,7 +1552,7 @@ export enum RosterUpdate_Event {
  * Describes the enum sealcast.v1.RosterUpdate.Event.
  */
 export const RosterUpdate_EventSchema: GenEnum<RosterUpdate_Event> = /*@__PURE__*/
-  enumDesc(file_sealcast, 36, 0);
+  enumDesc(file_sealcast, 37, 0);
 
 /**
  * Roster changes batched: the server collects the changes of a short window (longer the more
@@ -1529,7 +1572,7 @@ export type RosterUpdates = Message<"sealcast.v1.RosterUpdates"> & {
  * Use `create(RosterUpdatesSchema)` to create a new message.
  */
 export const RosterUpdatesSchema: GenMessage<RosterUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 37);
+  messageDesc(file_sealcast, 38);
 
 /**
  * @generated from message sealcast.v1.Roster
@@ -1546,7 +1589,7 @@ export type Roster = Message<"sealcast.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_sealcast, 38);
+  messageDesc(file_sealcast, 39);
 
 /**
  * @generated from message sealcast.v1.Pong
@@ -1568,7 +1611,7 @@ export type Pong = Message<"sealcast.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_sealcast, 39);
+  messageDesc(file_sealcast, 40);
 
 /**
  * @generated from message sealcast.v1.Pending
@@ -1585,7 +1628,7 @@ export type Pending = Message<"sealcast.v1.Pending"> & {
  * Use `create(PendingSchema)` to create a new message.
  */
 export const PendingSchema: GenMessage<Pending> = /*@__PURE__*/
-  messageDesc(file_sealcast, 40);
+  messageDesc(file_sealcast, 41);
 
 /**
  * @generated from message sealcast.v1.PendingItem
@@ -1617,7 +1660,7 @@ export type PendingItem = Message<"sealcast.v1.PendingItem"> & {
  * Use `create(PendingItemSchema)` to create a new message.
  */
 export const PendingItemSchema: GenMessage<PendingItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 41);
+  messageDesc(file_sealcast, 42);
 
 /**
  * The server is going away (shutdown): reconnect after the given delay.
@@ -1641,7 +1684,7 @@ export type Reconnect = Message<"sealcast.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export const ReconnectSchema: GenMessage<Reconnect> = /*@__PURE__*/
-  messageDesc(file_sealcast, 42);
+  messageDesc(file_sealcast, 43);
 
 /**
  * @generated from message sealcast.v1.Rendition
@@ -1668,7 +1711,42 @@ export type Rendition = Message<"sealcast.v1.Rendition"> & {
  * Use `create(RenditionSchema)` to create a new message.
  */
 export const RenditionSchema: GenMessage<Rendition> = /*@__PURE__*/
-  messageDesc(file_sealcast, 43);
+  messageDesc(file_sealcast, 44);
+
+/**
+ * A subtitle rendition: WebVTT over HTTPS, also in the title's HLS master playlist.
+ *
+ * @generated from message sealcast.v1.SubtitleTrack
+ */
+export type SubtitleTrack = Message<"sealcast.v1.SubtitleTrack"> & {
+  /**
+   * BCP 47 / ISO 639 tag, "" when unknown
+   *
+   * @generated from field: string language = 1;
+   */
+  language: string;
+
+  /**
+   * what players show, e.g. "English"
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * "/hls/TITLE/subs/N.vtt?token=..."
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message sealcast.v1.SubtitleTrack.
+ * Use `create(SubtitleTrackSchema)` to create a new message.
+ */
+export const SubtitleTrackSchema: GenMessage<SubtitleTrack> = /*@__PURE__*/
+  messageDesc(file_sealcast, 45);
 
 /**
  * @generated from message sealcast.v1.VideoTitle
@@ -1704,11 +1782,58 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
   progress: number;
 
   /**
-   * reason, when failed
+   * reason, when failed (file names and details only for admins)
    *
    * @generated from field: string error = 6;
    */
   error: string;
+
+  /**
+   * when its file appeared, ms since the epoch
+   *
+   * @generated from field: uint64 added_at = 7;
+   */
+  addedAt: bigint;
+
+  /**
+   * "/hls/TITLE/poster.jpg?token=...", "" when there is none (yet)
+   *
+   * @generated from field: string poster_path = 8;
+   */
+  posterPath: string;
+
+  /**
+   * WebVTT of seek-bar thumbnails ("/hls/TITLE/thumbs.vtt?token=..."), "" when none
+   *
+   * @generated from field: string thumbnails_path = 9;
+   */
+  thumbnailsPath: string;
+
+  /**
+   * @generated from field: repeated sealcast.v1.SubtitleTrack subtitles = 10;
+   */
+  subtitles: SubtitleTrack[];
+
+  /**
+   * where this user stopped (resume point); 0 = from the start
+   *
+   * @generated from field: uint32 position_ms = 11;
+   */
+  positionMs: number;
+
+  /**
+   * this user watched it to the end
+   *
+   * @generated from field: bool watched = 12;
+   */
+  watched: boolean;
+
+  /**
+   * its source file names ("movie.mp4"): PLAY accepts them as the title
+   *
+   * @generated from field: repeated string files = 13;
+   */
+  files: string[];
 };
 
 /**
@@ -1716,7 +1841,7 @@ export type VideoTitle = Message<"sealcast.v1.VideoTitle"> & {
  * Use `create(VideoTitleSchema)` to create a new message.
  */
 export const VideoTitleSchema: GenMessage<VideoTitle> = /*@__PURE__*/
-  messageDesc(file_sealcast, 44);
+  messageDesc(file_sealcast, 46);
 
 /**
  * @generated from message sealcast.v1.VideoList
@@ -1733,7 +1858,7 @@ export type VideoList = Message<"sealcast.v1.VideoList"> & {
  * Use `create(VideoListSchema)` to create a new message.
  */
 export const VideoListSchema: GenMessage<VideoList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 45);
+  messageDesc(file_sealcast, 47);
 
 /**
  * @generated from message sealcast.v1.StreamStart
@@ -1780,7 +1905,7 @@ export type StreamStart = Message<"sealcast.v1.StreamStart"> & {
  * Use `create(StreamStartSchema)` to create a new message.
  */
 export const StreamStartSchema: GenMessage<StreamStart> = /*@__PURE__*/
-  messageDesc(file_sealcast, 46);
+  messageDesc(file_sealcast, 48);
 
 /**
  * Segments are MPEG-TS; a segment may be split into chunks so chat frames interleave.
@@ -1854,7 +1979,7 @@ export type SegmentChunk = Message<"sealcast.v1.SegmentChunk"> & {
  * Use `create(SegmentChunkSchema)` to create a new message.
  */
 export const SegmentChunkSchema: GenMessage<SegmentChunk> = /*@__PURE__*/
-  messageDesc(file_sealcast, 47);
+  messageDesc(file_sealcast, 49);
 
 /**
  * @generated from message sealcast.v1.StreamEnd
@@ -1883,7 +2008,7 @@ export type StreamEnd = Message<"sealcast.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_sealcast, 48);
+  messageDesc(file_sealcast, 50);
 
 /**
  * @generated from message sealcast.v1.HlsToken
@@ -1917,7 +2042,7 @@ export type HlsToken = Message<"sealcast.v1.HlsToken"> & {
  * Use `create(HlsTokenSchema)` to create a new message.
  */
 export const HlsTokenSchema: GenMessage<HlsToken> = /*@__PURE__*/
-  messageDesc(file_sealcast, 49);
+  messageDesc(file_sealcast, 51);
 
 /**
  * A window of the device's queue, oldest first. seq increases strictly within a device's queue
@@ -1937,7 +2062,7 @@ export type QueueItems = Message<"sealcast.v1.QueueItems"> & {
  * Use `create(QueueItemsSchema)` to create a new message.
  */
 export const QueueItemsSchema: GenMessage<QueueItems> = /*@__PURE__*/
-  messageDesc(file_sealcast, 50);
+  messageDesc(file_sealcast, 52);
 
 /**
  * @generated from message sealcast.v1.QueueItem
@@ -2019,7 +2144,7 @@ export type QueueItem = Message<"sealcast.v1.QueueItem"> & {
  * Use `create(QueueItemSchema)` to create a new message.
  */
 export const QueueItemSchema: GenMessage<QueueItem> = /*@__PURE__*/
-  messageDesc(file_sealcast, 51);
+  messageDesc(file_sealcast, 53);
 
 /**
  * @generated from message sealcast.v1.V1Envelope
@@ -2041,7 +2166,7 @@ export type V1Envelope = Message<"sealcast.v1.V1Envelope"> & {
  * Use `create(V1EnvelopeSchema)` to create a new message.
  */
 export const V1EnvelopeSchema: GenMessage<V1Envelope> = /*@__PURE__*/
-  messageDesc(file_sealcast, 52);
+  messageDesc(file_sealcast, 54);
 
 /**
  * @generated from message sealcast.v1.ConversationMessage
@@ -2079,7 +2204,7 @@ export type ConversationMessage = Message<"sealcast.v1.ConversationMessage"> & {
  * Use `create(ConversationMessageSchema)` to create a new message.
  */
 export const ConversationMessageSchema: GenMessage<ConversationMessage> = /*@__PURE__*/
-  messageDesc(file_sealcast, 53);
+  messageDesc(file_sealcast, 55);
 
 /**
  * @generated from message sealcast.v1.ConversationWelcome
@@ -2103,7 +2228,7 @@ export type ConversationWelcome = Message<"sealcast.v1.ConversationWelcome"> & {
  * Use `create(ConversationWelcomeSchema)` to create a new message.
  */
 export const ConversationWelcomeSchema: GenMessage<ConversationWelcome> = /*@__PURE__*/
-  messageDesc(file_sealcast, 54);
+  messageDesc(file_sealcast, 56);
 
 /**
  * @generated from message sealcast.v1.ConversationNotice
@@ -2139,7 +2264,7 @@ export type ConversationNotice = Message<"sealcast.v1.ConversationNotice"> & {
  * Use `create(ConversationNoticeSchema)` to create a new message.
  */
 export const ConversationNoticeSchema: GenMessage<ConversationNotice> = /*@__PURE__*/
-  messageDesc(file_sealcast, 55);
+  messageDesc(file_sealcast, 57);
 
 /**
  * @generated from enum sealcast.v1.ConversationNotice.Kind
@@ -2180,7 +2305,7 @@ export enum ConversationNotice_Kind {
  * Describes the enum sealcast.v1.ConversationNotice.Kind.
  */
 export const ConversationNotice_KindSchema: GenEnum<ConversationNotice_Kind> = /*@__PURE__*/
-  enumDesc(file_sealcast, 55, 0);
+  enumDesc(file_sealcast, 57, 0);
 
 /**
  * @generated from message sealcast.v1.DeviceList
@@ -2197,7 +2322,7 @@ export type DeviceList = Message<"sealcast.v1.DeviceList"> & {
  * Use `create(DeviceListSchema)` to create a new message.
  */
 export const DeviceListSchema: GenMessage<DeviceList> = /*@__PURE__*/
-  messageDesc(file_sealcast, 56);
+  messageDesc(file_sealcast, 58);
 
 /**
  * @generated from message sealcast.v1.Account
@@ -2235,7 +2360,7 @@ export type Account = Message<"sealcast.v1.Account"> & {
  * Use `create(AccountSchema)` to create a new message.
  */
 export const AccountSchema: GenMessage<Account> = /*@__PURE__*/
-  messageDesc(file_sealcast, 57);
+  messageDesc(file_sealcast, 59);
 
 /**
  * @generated from message sealcast.v1.Directory
@@ -2257,7 +2382,7 @@ export type Directory = Message<"sealcast.v1.Directory"> & {
  * Use `create(DirectorySchema)` to create a new message.
  */
 export const DirectorySchema: GenMessage<Directory> = /*@__PURE__*/
-  messageDesc(file_sealcast, 58);
+  messageDesc(file_sealcast, 60);
 
 /**
  * The device's key packages on the server; pushed (req 0) when they run low (fewer than 10).
@@ -2286,7 +2411,7 @@ export type KeyPackageStatus = Message<"sealcast.v1.KeyPackageStatus"> & {
  * Use `create(KeyPackageStatusSchema)` to create a new message.
  */
 export const KeyPackageStatusSchema: GenMessage<KeyPackageStatus> = /*@__PURE__*/
-  messageDesc(file_sealcast, 59);
+  messageDesc(file_sealcast, 61);
 
 /**
  * @generated from message sealcast.v1.ClaimedKeyPackage
@@ -2318,7 +2443,7 @@ export type ClaimedKeyPackage = Message<"sealcast.v1.ClaimedKeyPackage"> & {
  * Use `create(ClaimedKeyPackageSchema)` to create a new message.
  */
 export const ClaimedKeyPackageSchema: GenMessage<ClaimedKeyPackage> = /*@__PURE__*/
-  messageDesc(file_sealcast, 60);
+  messageDesc(file_sealcast, 62);
 
 /**
  * @generated from message sealcast.v1.ClaimedKeyPackages
@@ -2345,7 +2470,7 @@ export type ClaimedKeyPackages = Message<"sealcast.v1.ClaimedKeyPackages"> & {
  * Use `create(ClaimedKeyPackagesSchema)` to create a new message.
  */
 export const ClaimedKeyPackagesSchema: GenMessage<ClaimedKeyPackages> = /*@__PURE__*/
-  messageDesc(file_sealcast, 61);
+  messageDesc(file_sealcast, 63);
 
 /**
  * @generated from message sealcast.v1.Conversation
@@ -2403,7 +2528,7 @@ export type Conversation = Message<"sealcast.v1.Conversation"> & {
  * Use `create(ConversationSchema)` to create a new message.
  */
 export const ConversationSchema: GenMessage<Conversation> = /*@__PURE__*/
-  messageDesc(file_sealcast, 62);
+  messageDesc(file_sealcast, 64);
 
 /**
  * @generated from message sealcast.v1.CommitAccepted
@@ -2430,7 +2555,7 @@ export type CommitAccepted = Message<"sealcast.v1.CommitAccepted"> & {
  * Use `create(CommitAcceptedSchema)` to create a new message.
  */
 export const CommitAcceptedSchema: GenMessage<CommitAccepted> = /*@__PURE__*/
-  messageDesc(file_sealcast, 63);
+  messageDesc(file_sealcast, 65);
 
 /**
  * @generated from message sealcast.v1.GroupInfo
@@ -2457,7 +2582,7 @@ export type GroupInfo = Message<"sealcast.v1.GroupInfo"> & {
  * Use `create(GroupInfoSchema)` to create a new message.
  */
 export const GroupInfoSchema: GenMessage<GroupInfo> = /*@__PURE__*/
-  messageDesc(file_sealcast, 64);
+  messageDesc(file_sealcast, 66);
 
 /**
  * @generated from message sealcast.v1.Conversations
@@ -2479,7 +2604,7 @@ export type Conversations = Message<"sealcast.v1.Conversations"> & {
  * Use `create(ConversationsSchema)` to create a new message.
  */
 export const ConversationsSchema: GenMessage<Conversations> = /*@__PURE__*/
-  messageDesc(file_sealcast, 65);
+  messageDesc(file_sealcast, 67);
 
 /**
  * @generated from message sealcast.v1.Member
@@ -2506,7 +2631,7 @@ export type Member = Message<"sealcast.v1.Member"> & {
  * Use `create(MemberSchema)` to create a new message.
  */
 export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
-  messageDesc(file_sealcast, 66);
+  messageDesc(file_sealcast, 68);
 
 /**
  * @generated from message sealcast.v1.Members
@@ -2533,7 +2658,7 @@ export type Members = Message<"sealcast.v1.Members"> & {
  * Use `create(MembersSchema)` to create a new message.
  */
 export const MembersSchema: GenMessage<Members> = /*@__PURE__*/
-  messageDesc(file_sealcast, 67);
+  messageDesc(file_sealcast, 69);
 
 /**
  * Presence of accounts that share a conversation with the caller (batched like RosterUpdates).
@@ -2552,7 +2677,7 @@ export type PresenceUpdates = Message<"sealcast.v1.PresenceUpdates"> & {
  * Use `create(PresenceUpdatesSchema)` to create a new message.
  */
 export const PresenceUpdatesSchema: GenMessage<PresenceUpdates> = /*@__PURE__*/
-  messageDesc(file_sealcast, 68);
+  messageDesc(file_sealcast, 70);
 
 /**
  * @generated from message sealcast.v1.Presence
@@ -2574,7 +2699,7 @@ export type Presence = Message<"sealcast.v1.Presence"> & {
  * Use `create(PresenceSchema)` to create a new message.
  */
 export const PresenceSchema: GenMessage<Presence> = /*@__PURE__*/
-  messageDesc(file_sealcast, 69);
+  messageDesc(file_sealcast, 71);
 
 /**
  * An account that shares a conversation with the caller changed its identity or device list.
@@ -2593,7 +2718,7 @@ export type AccountChanged = Message<"sealcast.v1.AccountChanged"> & {
  * Use `create(AccountChangedSchema)` to create a new message.
  */
 export const AccountChangedSchema: GenMessage<AccountChanged> = /*@__PURE__*/
-  messageDesc(file_sealcast, 70);
+  messageDesc(file_sealcast, 72);
 
 /**
  * @generated from enum sealcast.v1.ConversationKind
