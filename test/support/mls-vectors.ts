@@ -36,8 +36,7 @@ export function mlsVectorCandidates(): string[] {
 }
 
 /** The vector directory, or an Error saying where to put the files. */
-export function mlsVectorsDir(): string {
-  const candidates = mlsVectorCandidates();
+export function mlsVectorsDir(candidates: string[] = mlsVectorCandidates()): string {
   for (const dir of candidates) if (existsSync(join(dir, 'crypto-basics.json'))) return dir;
   throw new Error(
     `MLS test vectors not found. Put the JSON files of mlswg/mls-implementations (as shipped in the ts-mls repository's test_vectors/) ` +

@@ -7,7 +7,7 @@
 import type { ClientConfig, Credential } from 'ts-mls';
 import { defaultKeyPackageEqualityConfig } from 'ts-mls';
 import { parseCredentialIdentity } from './credential.js';
-import { isMlsError, type RefusedCredential } from './mls-error.js';
+import { MlsError, isMlsError, type RefusedCredential } from './mls-error.js';
 
 /**
  * The caller's verdict on a credential: true to accept (exactly `true`; anything else refuses).
@@ -32,6 +32,24 @@ export const KEY_RETENTION = Object.freeze({ retainKeysForEpochs: 4, retainKeysF
 
 /** Pad every PrivateMessage's content to at least 256 bytes (RFC 9420 §6.3.1), hiding short lengths. */
 export const PADDING = Object.freeze({ kind: 'padUntilLength' as const, padUntilLength: 256 });
+
+/** Accepts or refuses one credential (the hook behind an operation's record, or a test's stand-in). */
+export type CredentialGate = (credential: Credential, signaturePublicKey: Uint8Array) => Promise<boolean>;
+
+/**
+ * The error to throw when a gate said no: the hook's own error if it threw, BAD_CREDENTIAL when the
+ * credential was not a sealcast one, else CREDENTIAL_REFUSED naming who (in `refused`).
+ */
+export function credentialFailure(record: AuthRecord, message: string): unknown {
+  if (record.hookFailed) return record.hookError;
+  if (record.refused.length === 0 && record.malformed.length > 0) return new MlsError('BAD_CREDENTIAL', `${message}: ${record.malformed[record.malformed.length - 1]}`);
+  return new MlsError('CREDENTIAL_REFUSED', message, { refused: record.refused });
+}
+
+/** The gate of an operation: the caller's check, recorded in `record`. */
+export function gateOf(check: CredentialCheck, record: AuthRecord): CredentialGate {
+  return (credential, signaturePublicKey) => checkCredential(check, record, credential, signaturePublicKey);
+}
 
 /** Runs the caller's check on one credential (a message sender's, or for ts-mls) and records the outcome. */
 export async function checkCredential(check: CredentialCheck, record: AuthRecord, credential: Credential, signaturePublicKey: Uint8Array): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Joining a group: from a Welcome made for one of this device's key packages (RFC 9420 §12.4.3.1),
 // or by external commit from the group's GroupInfo (§12.4.3.2), which needs no member online:
 // a device that was offline longer than its queue is kept rejoins this way.
-import { AuthRecord, operationConfig, type CredentialCheck } from './auth-hook.js';
+import { AuthRecord, gateOf, operationConfig, type CredentialCheck } from './auth-hook.js';
 import { expectDevice, type MlsDevice } from './device.js';
 import { wrap, type MlsGroupState } from './group-state.js';
 import { externalJoin } from './join-external.js';
@@ -19,7 +19,7 @@ export async function joinFromWelcome(check: CredentialCheck, welcome: Uint8Arra
   const w = decodeMessage(welcome, ['mls_welcome'], 'joinFromWelcome').welcome;
   const { keyPackage, privatePackage } = decodeKeyPackagePrivate(keyPackagePrivate);
   const record = new AuthRecord();
-  const cs = await guarded('joinFromWelcome', record, () => stateFromWelcome(w, keyPackage, privatePackage, check, record, operationConfig(check, record)));
+  const cs = await guarded('joinFromWelcome', record, () => stateFromWelcome(w, keyPackage, privatePackage, gateOf(check, record), record, operationConfig(check, record)));
   return wrap(cs);
 }
 
@@ -35,6 +35,6 @@ export async function joinExternal(check: CredentialCheck, groupInfo: Uint8Array
   expectDevice(device);
   const { keyPackage, privatePackage } = await makeKeyPackage(device);
   const record = new AuthRecord();
-  const result = await guarded('joinExternal', record, () => externalJoin(gi, keyPackage, privatePackage, check, record, operationConfig(check, record)));
+  const result = await guarded('joinExternal', record, () => externalJoin(gi, keyPackage, privatePackage, gateOf(check, record), record, operationConfig(check, record)));
   return { commit: encodeMessage({ wireformat: 'mls_public_message', publicMessage: result.publicMessage }), state: wrap(result.state), resync: result.resync };
 }

@@ -2,7 +2,7 @@
 // (its own epoch only) and proposals, each checked before anything is believed: the group id, the
 // epoch, the signature, and the sender's credential through the authentication hook.
 import { makePskIndex, processMessage, type ClientState, type IncomingMessageCallback, type MLSMessage } from 'ts-mls';
-import { AuthRecord, checkCredential, operationConfig, type CredentialCheck } from './auth-hook.js';
+import { AuthRecord, checkCredential, credentialFailure, operationConfig, type CredentialCheck } from './auth-hook.js';
 import { commitEffects } from './commit-effects.js';
 import { leafNodeAt, memberOf, membersOf, type MlsMember } from './group-members.js';
 import { expectActive, unwrap, wrap, type MlsGroupState } from './group-state.js';
@@ -57,8 +57,7 @@ async function checkedSender(check: CredentialCheck, record: AuthRecord, tree: C
   if (node === undefined) throw new MlsError('REJECTED', `${what}: the sender's leaf ${leaf} is blank`);
   const member = memberOf(leaf, node);
   if (!(await checkCredential(check, record, node.credential, node.signaturePublicKey))) {
-    if (record.hookFailed) throw record.hookError;
-    throw new MlsError('CREDENTIAL_REFUSED', `${what}: the authentication check refused the sender (leaf ${leaf})`, { refused: record.refused });
+    throw credentialFailure(record, `${what}: the authentication check refused the sender (leaf ${leaf})`);
   }
   return member;
 }

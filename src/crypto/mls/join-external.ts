@@ -16,7 +16,7 @@ import { createSecretTree } from 'ts-mls/secretTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { leafWidth, root, toLeafIndex } from 'ts-mls/treemath.js';
 import { createUpdatePath } from 'ts-mls/updatePath.js';
-import type { AuthRecord, CredentialCheck } from './auth-hook.js';
+import type { AuthRecord, CredentialGate } from './auth-hook.js';
 import { checkGroupInfoAndTree } from './group-info-check.js';
 import { constantTimeEqual } from '../bytes.js';
 import { MlsError } from './mls-error.js';
@@ -27,7 +27,7 @@ export async function externalJoin(
   gi: GroupInfo,
   keyPackage: KeyPackage,
   priv: PrivateKeyPackage,
-  check: CredentialCheck,
+  gate: CredentialGate,
   record: AuthRecord,
   clientConfig: ClientState['clientConfig'],
 ): Promise<{ publicMessage: PublicMessage; state: ClientState; resync: boolean }> {
@@ -40,7 +40,7 @@ export async function externalJoin(
   if (externalPub === undefined) throw new MlsError('BAD_MESSAGE', `${what}: the GroupInfo carries no external public key`);
   const tree = ratchetTreeFromExtension(gi);
   if (tree === undefined) throw new MlsError('BAD_MESSAGE', `${what}: the GroupInfo carries no ratchet tree`);
-  await checkGroupInfoAndTree(gi, tree, check, record, what);
+  await checkGroupInfoAndTree(gi, tree, gate, record, what);
 
   // The init secret from the external public key (RFC 9420 §8.3), and this device's place in the tree.
   const { enc, secret: initSecret } = await exportSecret(externalPub.extensionData, cs);

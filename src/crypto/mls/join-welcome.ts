@@ -4,7 +4,7 @@
 // our credential hook, and a check the library leaves out (the path keys derived from the
 // Welcome's path_secret must be the keys in the tree). sealcast uses no PSKs; a Welcome that
 // needs one is refused.
-import type { ClientState, KeyPackage, PrivateKeyPackage, Welcome } from 'ts-mls';
+import type { ClientState, KeyPackage, PrivateKeyPackage, RatchetTree, Welcome } from 'ts-mls';
 import { deriveSecret } from 'ts-mls/crypto/kdf.js';
 import { extensionsSupportedByCapabilities } from 'ts-mls/extension.js';
 import { ratchetTreeFromExtension, verifyGroupInfoConfirmationTag } from 'ts-mls/groupInfo.js';
@@ -16,20 +16,25 @@ import { createSecretTree } from 'ts-mls/secretTree.js';
 import { leafWidth, toLeafIndex } from 'ts-mls/treemath.js';
 import { firstCommonAncestor } from 'ts-mls/updatePath.js';
 import { decryptGroupInfo, decryptGroupSecrets } from 'ts-mls/welcome.js';
-import type { AuthRecord, CredentialCheck } from './auth-hook.js';
+import type { AuthRecord, CredentialGate } from './auth-hook.js';
 import { checkGroupInfoAndTree } from './group-info-check.js';
 import { constantTimeEqual } from '../bytes.js';
 import { MlsError } from './mls-error.js';
 import { SUITE_1, suite1 } from './provider/suite-impl.js';
 
-/** The library state a Welcome gives the key package `keyPackage` (its private keys in `priv`). */
+/**
+ * The library state a Welcome gives the key package `keyPackage` (its private keys in `priv`).
+ * `outOfBandTree` is for a Welcome without the ratchet_tree extension (RFC 9420 allows sending the
+ * tree separately; sealcast does not, and joinFromWelcome never passes one).
+ */
 export async function stateFromWelcome(
   welcome: Welcome,
   keyPackage: KeyPackage,
   priv: PrivateKeyPackage,
-  check: CredentialCheck,
+  gate: CredentialGate,
   record: AuthRecord,
   clientConfig: ClientState['clientConfig'],
+  outOfBandTree?: RatchetTree,
 ): Promise<ClientState> {
   const cs = suite1;
   const what = 'joinFromWelcome';
@@ -47,10 +52,11 @@ export async function stateFromWelcome(
   const gc = gi.groupContext;
   if (gc.cipherSuite !== keyPackage.cipherSuite || gc.version !== 'mls10') throw new MlsError('REJECTED', `${what}: the group's suite or version is not the key package's`);
   if (!extensionsSupportedByCapabilities(gc.extensions, keyPackage.leafNode.capabilities)) throw new MlsError('REJECTED', `${what}: the group uses an extension this device does not support`);
-  // 3. The tree (sealcast's Welcomes always carry it), the signer, and the whole tree's validity.
-  const tree = ratchetTreeFromExtension(gi);
+  // 3. The tree (sealcast's Welcomes always carry it; the working group's vectors sometimes pass it
+  // beside the Welcome), the signer, and the whole tree's validity.
+  const tree = ratchetTreeFromExtension(gi) ?? outOfBandTree;
   if (tree === undefined) throw new MlsError('BAD_MESSAGE', `${what}: the Welcome carries no ratchet tree`);
-  await checkGroupInfoAndTree(gi, tree, check, record, what);
+  await checkGroupInfoAndTree(gi, tree, gate, record, what);
   // 4. This device's leaf, and the path keys the committer shared with it (each checked against the tree).
   const ownLeaf = findLeafIndex(tree, keyPackage.leafNode);
   if (ownLeaf === undefined) throw new MlsError('REJECTED', `${what}: the tree does not hold this key package's leaf`);

@@ -14,10 +14,9 @@ import { verifyLeafNodeSignature, verifyLeafNodeSignatureKeyPackage } from 'ts-m
 import { verifyParentHashes } from 'ts-mls/parentHash.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { constantTimeEqual, toHex } from '../bytes.js';
+import type { CredentialGate } from './auth-hook.js';
 import { MlsError } from './mls-error.js';
 
-/** Decides whether a leaf's credential is acceptable (the authentication hook, through the operation's record). */
-export type LeafCredentialCheck = (leaf: LeafNode) => Promise<boolean>;
 
 /** The parent of node x (RFC 9420 Appendix C parent_step; MLS trees are full, so one step is the parent), for x below the root. */
 function parentOf(x: number, rootIndex: number): number {
@@ -40,11 +39,11 @@ function reject(message: string): never {
 }
 
 /**
- * Throws (REJECTED, BAD_SIGNATURE or CREDENTIAL_REFUSED from `checkLeaf`) unless `tree` is a
+ * Throws (REJECTED, BAD_SIGNATURE, or `refused(...)` when the gate refuses a leaf) unless `tree` is a
  * valid ratchet tree for `context`: structure, tree hash, parent hashes, every leaf (signature,
  * credential, capabilities, extensions) and the unique keys and unmerged leaves of RFC 9420.
  */
-export async function validateTree(tree: RatchetTree, context: GroupContext, cs: CiphersuiteImpl, checkLeaf: LeafCredentialCheck): Promise<void> {
+export async function validateTree(tree: RatchetTree, context: GroupContext, cs: CiphersuiteImpl, gate: CredentialGate, refused: (message: string) => unknown): Promise<void> {
   const nodes = tree.length;
   if (nodes === 0 || (nodes & (nodes + 1)) !== 0) reject(`${nodes} nodes is not a full tree (2^k+1 - 1)`);
   const rootIndex = rootOf(nodes);
@@ -71,7 +70,7 @@ export async function validateTree(tree: RatchetTree, context: GroupContext, cs:
         ? await verifyLeafNodeSignatureKeyPackage(leaf, cs.signature)
         : await verifyLeafNodeSignature(leaf, context.groupId, leafIndex, cs.signature);
       if (!signed) throw new MlsError('BAD_SIGNATURE', `ratchet tree: the signature of leaf ${leafIndex} does not verify`);
-      if (!(await checkLeaf(leaf))) throw new MlsError('CREDENTIAL_REFUSED', `ratchet tree: the credential of leaf ${leafIndex} was refused`);
+      if (!(await gate(leaf.credential, leaf.signaturePublicKey))) throw refused(`ratchet tree: the credential of leaf ${leafIndex} was refused`);
       if (!extensionsSupportedByCapabilities(leaf.extensions, leaf.capabilities)) reject(`leaf ${leafIndex} carries an extension its capabilities do not list`);
       if (!extensionsSupportedByCapabilities(context.extensions, leaf.capabilities)) reject(`leaf ${leafIndex} does not support the group's extensions`);
       if (required !== undefined) {

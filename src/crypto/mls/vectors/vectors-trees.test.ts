@@ -88,7 +88,7 @@ test('vectors: tree-validation', async (t) => {
       treeHash: rootHash, confirmedTranscriptHash: new Uint8Array(0), extensions: [],
     };
     // sealcast's own whole-tree validation (src/crypto/mls/tree-validation.ts) accepts every vector tree.
-    await validateTree(tree, gc, cs, async () => true);
+    await validateTree(tree, gc, cs, async () => true, (m) => new Error(m));
     // ts-mls 1.6's own validateRatchetTree refuses some of them (its unmerged-leaves rule is wrong):
     // counted here, so the day a library upgrade fixes it shows in the diagnostics.
     const problem = await validateRatchetTree(tree, gc, { maximumTotalLifetime: 2n ** 62n, validateLifetimeOnReceive: false }, acceptAll, rootHash, cs);
