@@ -92,6 +92,10 @@ export async function processIncoming(check: CredentialCheck, state: MlsGroupSta
   let refusal: string | undefined;
   const callback: IncomingMessageCallback = (incoming) => {
     seen = incoming;
+    if (incoming.kind === 'commit' && incoming.senderLeafIndex === cs.privatePath.leafIndex) {
+      refusal = "this device's own commit (adopt the state the commit call returned instead of processing it)";
+      return 'reject';
+    }
     if (incoming.kind === 'proposal') {
       const type = incoming.proposal.proposal.proposalType;
       if (type !== 'remove' && type !== 'update') {

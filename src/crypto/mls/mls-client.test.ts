@@ -118,3 +118,110 @@ test('a refused credential cannot be added', async () => {
   dir.add(eve);
   await mls.addMembers(a, [kp!.publicBytes]);
 });
+
+test('process refuses what is not for this state: other group, garbage, trailing bytes, old and future epochs, replays', async () => {
+  const t = await trio();
+  const { mls, alice } = t;
+  const other = await mls.createGroup(text('another-room-xyz'), alice);
+  const foreign = await mls.encrypt(other, text('elsewhere'));
+  await assert.rejects(mls.process(t.b, foreign.message), rejectsWith('WRONG_GROUP'));
+  await assert.rejects(mls.process(t.b, crypto.getRandomValues(new Uint8Array(200))), rejectsWith('BAD_MESSAGE'));
+  const m = await mls.encrypt(t.a, text('once'));
+  const padded = new Uint8Array(m.message.byteLength + 1);
+  padded.set(m.message);
+  await assert.rejects(mls.process(t.b, padded), rejectsWith('BAD_MESSAGE'));
+  await assert.rejects(mls.process(t.b, t.added.welcome), rejectsWith('BAD_MESSAGE'));
+  const first = await mls.process(t.b, m.message);
+  await assert.rejects(mls.process(first.state, m.message), rejectsWith('REPLAY'));
+  // A commit processed twice is for an epoch that is over; a message from the next epoch is ahead of a state that missed it.
+  const update = await mls.selfUpdate(t.a);
+  const moved = await mls.process(t.b, update.commit);
+  await assert.rejects(mls.process(moved.state, update.commit), rejectsWith('WRONG_EPOCH'));
+  const ahead = await mls.encrypt(update.state, text('epoch 2'));
+  await assert.rejects(mls.process(t.c, ahead.message), rejectsWith('WRONG_EPOCH'));
+  // Its own commit echoed back: refused, with a hint.
+  await assert.rejects(mls.process(t.a, update.commit), (e: unknown) => rejectsWith('REJECTED')(e) && /own commit/.test((e as Error).message));
+  // Late messages of the previous epoch still open (RFC 9420 keeps the keys of recent epochs).
+  const late = await mls.encrypt(t.c, text('sent in epoch 1'));
+  const got = await mls.process(moved.state, late.message);
+  assert.ok(got.kind === 'application' && got.epoch === 1 && read(got.plaintext) === 'sent in epoch 1');
+});
+
+test('leaving: a leave proposal, PENDING_PROPOSALS until someone commits it, then the leaver is out', async () => {
+  const { mls, a, b, c } = await trio();
+  const leave = await mls.proposeLeave(c);
+  const atA = await mls.process(a, leave.proposal);
+  assert.ok(atA.kind === 'proposal' && atA.proposal.type === 'remove' && atA.proposal.target.name === 'carol' && atA.sender.name === 'carol');
+  await assert.rejects(mls.encrypt(atA.state, text('not yet')), rejectsWith('PENDING_PROPOSALS'));
+  await assert.rejects(mls.encrypt(leave.state, text('the leaver waits')), rejectsWith('PENDING_PROPOSALS'));
+  const atB = await mls.process(b, leave.proposal);
+  const commit = await mls.selfUpdate(atA.state);
+  const bSees = await mls.process(atB.state, commit.commit);
+  assert.ok(bSees.kind === 'commit' && bSees.removed.map((m) => m.name).join() === 'carol');
+  const cSees = await mls.process(leave.state, commit.commit);
+  assert.ok(cSees.kind === 'commit' && cSees.selfRemoved);
+  assert.equal(mls.isActive(cSees.state), false);
+  assert.deepEqual(mls.members(commit.state).map((m) => m.name), ['alice', 'bob']);
+  await mls.encrypt(commit.state, text('sending again'));
+});
+
+test('removeMembers names only members and never this device', async () => {
+  const { mls, a, alice } = await trio();
+  await assert.rejects(mls.removeMembers(a, [7]), rejectsWith('UNKNOWN_MEMBER'));
+  await assert.rejects(mls.removeMembers(a, [{ name: 'nobody', deviceId: new Uint8Array(16) }]), rejectsWith('UNKNOWN_MEMBER'));
+  await assert.rejects(mls.removeMembers(a, [0]), rejectsWith('BAD_INPUT'));
+  await assert.rejects(mls.removeMembers(a, [{ name: 'alice', deviceId: alice.deviceId }]), rejectsWith('BAD_INPUT'));
+  await assert.rejects(mls.removeMembers(a, []), rejectsWith('BAD_INPUT'));
+  await assert.rejects(mls.removeMembers(a, [-1]), rejectsWith('BAD_INPUT'));
+  const r = await mls.removeMembers(a, [1, 1, { name: 'bob', deviceId: mls.members(a)[1]!.deviceId }]);
+  assert.deepEqual(mls.members(r.state).map((m) => m.name), ['alice', 'carol']);
+});
+
+test('key packages: references, last resort, checks, and what a join needs', async () => {
+  const dir = new DeviceDirectory();
+  const dave = await makeDevice('dave');
+  dir.add(dave);
+  const mls = dir.client();
+  const normal = await mls.generateKeyPackages(dave, 3);
+  const [lastResort] = await mls.generateKeyPackages(dave, 1, { lastResort: true });
+  assert.equal(new Set(normal.map((k) => Buffer.from(k.ref).toString('hex'))).size, 3, 'distinct references');
+  for (const k of [...normal, lastResort!]) {
+    const info = await mls.inspectKeyPackage(k.publicBytes);
+    assert.deepEqual(info.ref, k.ref);
+    assert.equal(info.name, 'dave');
+    assert.deepEqual(info.deviceId, dave.deviceId);
+    assert.deepEqual(info.signaturePublicKey, dave.signingKey.publicKey);
+    assert.equal(info.lastResort, k.lastResort);
+    assert.ok(info.notAfter - info.notBefore > 80 * 24 * 3600);
+  }
+  assert.equal(lastResort!.lastResort, true);
+  const tampered = normal[0]!.publicBytes.slice();
+  tampered[tampered.length - 10]! ^= 1;
+  await assert.rejects(mls.inspectKeyPackage(tampered), rejectsWith('BAD_SIGNATURE'));
+  await assert.rejects(mls.inspectKeyPackage(normal[0]!.privateBytes), rejectsWith('BAD_MESSAGE'));
+  await assert.rejects(mls.generateKeyPackages(dave, 0), rejectsWith('BAD_INPUT'));
+  await assert.rejects(mls.generateKeyPackages(dave, 1001), rejectsWith('BAD_INPUT'));
+  await assert.rejects(mls.generateKeyPackages({ ...dave, deviceId: new Uint8Array(15) }, 1), rejectsWith('BAD_INPUT'));
+  // The last-resort package works like any other.
+  const alice = await makeDevice('alice');
+  dir.add(alice);
+  const added = await mls.addMembers(await mls.createGroup(text('last-resort-room'), alice), [lastResort!.publicBytes]);
+  const joined = await mls.joinFromWelcome(added.welcome, lastResort!.privateBytes);
+  assert.equal(mls.epoch(joined), 1);
+});
+
+test('a damaged stored state fails loudly, naming the damage', async () => {
+  const { mls, b } = await trio();
+  const good = mls.encodeState(b);
+  assert.deepEqual(mls.members(mls.decodeState(good)), mls.members(b));
+  const flipped = good.slice();
+  flipped[Math.floor(flipped.length / 2)]! ^= 0x40;
+  assert.throws(() => mls.decodeState(flipped), (e: unknown) => rejectsWith('BAD_STATE')(e) && /checksum/.test((e as Error).message));
+  assert.throws(() => mls.decodeState(good.subarray(0, good.length - 1)), rejectsWith('BAD_STATE'));
+  assert.throws(() => mls.decodeState(good.subarray(0, 20)), rejectsWith('BAD_STATE'));
+  const future = good.slice();
+  future[3] = 0x32; // "SCG2"
+  assert.throws(() => mls.decodeState(future), (e: unknown) => rejectsWith('BAD_STATE')(e) && /unknown state version "SCG2"/.test((e as Error).message));
+  assert.throws(() => mls.decodeState(new Uint8Array(64)), (e: unknown) => rejectsWith('BAD_STATE')(e) && /SCG1/.test((e as Error).message));
+  assert.throws(() => mls.members({} as MlsGroupState), rejectsWith('BAD_INPUT'));
+});
