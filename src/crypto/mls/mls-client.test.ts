@@ -225,3 +225,17 @@ test('a damaged stored state fails loudly, naming the damage', async () => {
   assert.throws(() => mls.decodeState(new Uint8Array(64)), (e: unknown) => rejectsWith('BAD_STATE')(e) && /SCG1/.test((e as Error).message));
   assert.throws(() => mls.members({} as MlsGroupState), rejectsWith('BAD_INPUT'));
 });
+
+test('a message more than 1,000 generations ahead of the receiver is TOO_FAR_AHEAD; 1,000 ahead still opens', async () => {
+  const { mls, a, b } = await trio();
+  let s: MlsGroupState = a;
+  const sent: Uint8Array[] = [];
+  for (let i = 0; i <= 1001; i++) {
+    const m = await mls.encrypt(s, text(`g${i}`));
+    s = m.state;
+    sent.push(m.message);
+  }
+  await assert.rejects(mls.process(b, sent[1001]!), rejectsWith('TOO_FAR_AHEAD'));
+  const got = await mls.process(b, sent[1000]!);
+  assert.ok(got.kind === 'application' && read(got.plaintext) === 'g1000');
+});
