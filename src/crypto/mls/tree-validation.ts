@@ -34,6 +34,22 @@ function rootOf(nodes: number): number {
   return (1 << Math.floor(Math.log2(nodes))) - 1;
 }
 
+/**
+ * Leaf signatures verified concurrently, at most this many at a time (1,000 Ed25519 verifications
+ * here, on a loaded shared box: 482-949 ms one at a time, 466-709 ms in batches of 64).
+ */
+const SIGNATURE_BATCH = 64;
+
+/** Awaits a batch of leaf signature checks (emptying it); BAD_SIGNATURE names the first leaf that fails. */
+async function checkSignatures(batch: [number, Promise<boolean>][]): Promise<void> {
+  const pending = batch.splice(0);
+  const results = await Promise.allSettled(pending.map(([, p]) => p));
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'rejected') throw r.reason;
+    if (!r.value) throw new MlsError('BAD_SIGNATURE', `ratchet tree: the signature of leaf ${pending[i]![0]} does not verify`);
+  }
+}
+
 function reject(message: string): never {
   throw new MlsError('REJECTED', `ratchet tree: ${message}`);
 }
@@ -48,6 +64,10 @@ export async function validateTree(tree: RatchetTree, context: GroupContext, cs:
   if (nodes === 0 || (nodes & (nodes + 1)) !== 0) reject(`${nodes} nodes is not a full tree (2^k+1 - 1)`);
   const rootIndex = rootOf(nodes);
 
+  // Shape first: the hashing below assumes leaves at even and parents at odd positions.
+  for (const [i, node] of tree.entries()) {
+    if (node !== undefined && (node.nodeType === 'leaf') !== (i % 2 === 0)) reject(`node ${i} is a ${node.nodeType} in a ${i % 2 === 0 ? 'leaf' : 'parent'} position`);
+  }
   if (!constantTimeEqual(await treeHashRoot(tree, cs.hash), context.treeHash)) reject('its tree hash does not match the GroupInfo');
   if (!(await verifyParentHashes(tree, cs.hash))) throw new MlsError('REJECTED', 'ratchet tree: parent hashes do not verify (RFC 9420 §7.9.2)');
 
@@ -55,21 +75,21 @@ export async function validateTree(tree: RatchetTree, context: GroupContext, cs:
   const required = requiredExtension === undefined ? undefined : decodeRequiredCapabilities(requiredExtension.extensionData, 0)?.[0];
   if (requiredExtension !== undefined && required === undefined) reject('required_capabilities does not decode');
 
+  const signatures: [number, Promise<boolean>][] = [];
   const encryptionKeys = new Set<string>();
   const signatureKeys = new Set<string>();
   const credentialTypes = new Set<string>();
   const leaves: LeafNode[] = [];
   for (const [i, node] of tree.entries()) {
     if (node === undefined) continue;
-    const isLeafPosition = i % 2 === 0;
-    if ((node.nodeType === 'leaf') !== isLeafPosition) reject(`node ${i} is a ${node.nodeType} in a ${isLeafPosition ? 'leaf' : 'parent'} position`);
     if (node.nodeType === 'leaf') {
       const leaf = node.leaf;
       const leafIndex = i / 2;
-      const signed = leaf.leafNodeSource === 'key_package'
-        ? await verifyLeafNodeSignatureKeyPackage(leaf, cs.signature)
-        : await verifyLeafNodeSignature(leaf, context.groupId, leafIndex, cs.signature);
-      if (!signed) throw new MlsError('BAD_SIGNATURE', `ratchet tree: the signature of leaf ${leafIndex} does not verify`);
+      // Signatures are checked in batches below (WebCrypto runs them on its thread pool in parallel).
+      signatures.push([leafIndex, leaf.leafNodeSource === 'key_package'
+        ? verifyLeafNodeSignatureKeyPackage(leaf, cs.signature)
+        : verifyLeafNodeSignature(leaf, context.groupId, leafIndex, cs.signature)]);
+      if (signatures.length >= SIGNATURE_BATCH) await checkSignatures(signatures);
       if (!(await gate(leaf.credential, leaf.signaturePublicKey))) throw refused(`ratchet tree: the credential of leaf ${leafIndex} was refused`);
       if (!extensionsSupportedByCapabilities(leaf.extensions, leaf.capabilities)) reject(`leaf ${leafIndex} carries an extension its capabilities do not list`);
       if (!extensionsSupportedByCapabilities(context.extensions, leaf.capabilities)) reject(`leaf ${leafIndex} does not support the group's extensions`);
@@ -109,6 +129,7 @@ export async function validateTree(tree: RatchetTree, context: GroupContext, cs:
       }
     }
   }
+  await checkSignatures(signatures);
   for (const [n, leaf] of leaves.entries()) {
     for (const type of credentialTypes) {
       if (!leaf.capabilities.credentials.includes(type as LeafNode['credential']['credentialType'])) reject(`a leaf (#${n}) does not support the ${type} credentials other members use`);
