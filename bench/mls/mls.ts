@@ -231,7 +231,7 @@ async function run(ctx: BenchContext) {
   };
   return {
     parameters: { sizes, rounds, msPerMeasurement: ms, plaintextBytes: PLAINTEXT_BYTES, cipherSuite: SUITE_1 },
-    loadBound: `one process, one core; builds groups of ${sizes.join(', ')} members (the largest takes a minute or two), ${rounds} round(s) of add + join + process per size, then ${rounds} x 6 message measurements of ${ms} ms; no network`,
+    loadBound: `one process, one core; builds groups of ${sizes.join(', ')} members (the largest takes tens of seconds), ${rounds} round(s) of add + join + process per size, then ${rounds} x 6 message measurements of ${ms} ms; no network`,
     summary,
     details,
     notes: [
