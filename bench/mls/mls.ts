@@ -7,7 +7,8 @@ import { createApplicationMessage, createCommit, createGroupInfoWithExternalPubA
 import { defaultClientConfig } from 'ts-mls/clientConfig.js';
 import { MlsClient, SUITE_1, type MlsDevice, type MlsGroupState } from '../../src/crypto/mls/index.js';
 import { unwrap } from '../../src/crypto/mls/group-state.js';
-import { decodeKeyPackagePrivate, inspectKeyPackage } from '../../src/crypto/mls/key-packages.js';
+import { decodeKeyPackagePrivate } from '../../src/crypto/mls/key-package-private.js';
+import { inspectKeyPackage } from '../../src/crypto/mls/key-packages.js';
 import { generateSigningKey } from '../../src/crypto/mls/signing-key.js';
 import { setting, type Benchmark, type BenchContext } from '../lib/bench.js';
 import type { SummaryRow } from '../lib/result.js';

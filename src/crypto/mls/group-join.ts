@@ -6,7 +6,8 @@ import { expectDevice, type MlsDevice } from './device.js';
 import { wrap, type MlsGroupState } from './group-state.js';
 import { externalJoin } from './join-external.js';
 import { stateFromWelcome } from './join-welcome.js';
-import { decodeKeyPackagePrivate, makeKeyPackage } from './key-packages.js';
+import { decodeKeyPackagePrivate } from './key-package-private.js';
+import { makeKeyPackage } from './key-packages.js';
 import { guarded } from './library-errors.js';
 import { decodeMessage, encodeMessage } from './mls-message.js';
 

@@ -4,7 +4,7 @@
 // test/support/mls-suites.ts for the others. Each file must run at least its minimum of cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CiphersuiteImpl, GroupContext } from 'ts-mls';
+import type { GroupContext } from 'ts-mls';
 import { decodeMlsMessage } from 'ts-mls';
 import { getCiphersuiteNameFromId, type CiphersuiteId } from 'ts-mls/crypto/ciphersuite.js';
 import { deriveSecret, deriveTreeSecret, expandWithLabel } from 'ts-mls/crypto/kdf.js';
