@@ -143,7 +143,8 @@ export async function startServer(
     });
   } catch (e) {
     // Nothing may outlive a server that could not listen: the library's transcodes, timers, the database.
-    hub.roster.stop();
+    roster.stop();
+    ctx.presence.stop();
     mailbox.flush();
     await video?.close();
     await checkpointer.stop();
