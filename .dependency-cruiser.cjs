@@ -40,6 +40,20 @@ module.exports = {
       to: { path: PRIVATE_CRYPTO, reachable: true },
     },
     {
+      name: 'server-never-reaches-mls',
+      comment: 'the MLS adapter holds group secrets and signing keys; the server reads only the clear framing (protocol/mls-framing.ts)',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: TEST },
+      to: { path: '^src/crypto/mls/', reachable: true },
+    },
+    {
+      name: 'only-the-mls-adapter-imports-ts-mls',
+      comment: 'one adapter wraps the MLS library so it can be replaced (DESIGN.md §8)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/crypto/mls/', TEST] },
+      to: { path: 'node_modules/ts-mls/' },
+    },
+    {
       name: 'server-imports-no-client-side',
       severity: 'error',
       from: { path: '^src/server/', pathNot: TEST },

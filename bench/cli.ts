@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/support/repo-root.js';
 import { cryptoBench } from './crypto/crypto.js';
+import { mlsBench } from './mls/mls.js';
 import { relayBench } from './relay/relay.js';
 import { connectionsBench } from './connections/connections.js';
 import { mediaServingBench } from './media/media-serving.js';
@@ -15,7 +16,7 @@ import { consoleSummary, updateBenchmarksMd } from './lib/report.js';
 import { readResults, writeResult, type BenchResult } from './lib/result.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. */
-export const BENCHMARKS: Benchmark[] = [relayBench, connectionsBench, mediaServingBench, transcodeBench, playLatencyBench, cryptoBench];
+export const BENCHMARKS: Benchmark[] = [relayBench, connectionsBench, mediaServingBench, transcodeBench, playLatencyBench, cryptoBench, mlsBench];
 
 const HELP = `Usage: npm run bench [-- [NAME ...] [--quick] [--out DIR]]
 

@@ -1,5 +1,5 @@
-// Keeps the benchmark code from rotting: runs the quick mode of two benchmarks (the relay, whose
-// load generator is the most intricate, and crypto) into a temporary directory and checks that
+// Keeps the benchmark code from rotting: runs the quick mode of three benchmarks (the relay, whose
+// load generator is the most intricate, crypto and mls) into a temporary directory and checks that
 // each writes a well-formed result. It checks shape, never speed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { removeDir, tempDir } from './support/server-process.js';
 test('quick benchmarks run and write well-formed results', { timeout: 120_000 }, () => {
   const out = tempDir('sealcast-bench-smoke-');
   try {
-    const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'relay', 'crypto', '--quick', '--out', out], {
+    const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'relay', 'crypto', 'mls', '--quick', '--out', out], {
       encoding: 'utf8',
       timeout: 110_000,
       env: {
@@ -23,10 +23,12 @@ test('quick benchmarks run and write well-formed results', { timeout: 120_000 },
         SEALCAST_BENCH_RELAY_WARMUP_MS: '100',
         SEALCAST_BENCH_RELAY_MEASURE_MS: '300',
         SEALCAST_BENCH_CRYPTO_MS: '50',
+        SEALCAST_BENCH_MLS_MAX_MEMBERS: '10',
+        SEALCAST_BENCH_MLS_MS: '50',
       },
     });
     assert.equal(r.status, 0, `bench exited with ${r.status}:\n${r.stderr}`);
-    for (const name of ['relay', 'crypto']) {
+    for (const name of ['relay', 'crypto', 'mls']) {
       const file = join(out, `${name}.json`);
       assert.ok(existsSync(file), `${file} was not written`);
       const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
