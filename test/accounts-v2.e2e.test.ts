@@ -144,8 +144,8 @@ test('v2: key packages are uploaded in batches, claimed once per device, then th
   const b1 = await rawLoginV2(server.url, bob, bob.devices[0]!, { deviceList: await bob.list() });
   const b2 = await rawLoginV2(server.url, bob, bob.devices[1]!);
   const c = await rawLoginV2(server.url, carol, carol.devices[0]!, { deviceList: await carol.list() });
-  // Key packages must at least look like MLS key packages (version 1, wire format 5).
-  const kp = (n: number) => Uint8Array.from([0, 1, 0, 5, n]);
+  // Key packages must at least look like MLS key packages (version 1, wire format 5, version, suite 1).
+  const kp = (n: number) => Uint8Array.from([0, 1, 0, 5, 0, 1, 0, 1, n]);
   const up = await b1.client.reply(b1.client.send({ body: { case: 'keyPackageUpload', value: { keyPackages: [kp(1), kp(2)], lastResort: kp(99) } } }));
   assert.equal(up.body.case, 'keyPackageStatus', errorName(up));
   if (up.body.case === 'keyPackageStatus') assert.deepEqual([up.body.value.remaining, up.body.value.lastResort, up.body.value.low], [2, true, true]);
@@ -156,7 +156,7 @@ test('v2: key packages are uploaded in batches, claimed once per device, then th
     const r = await c.client.reply(c.client.send({ body: { case: 'keyPackageClaim', value: { names: ['bob8', 'nobody8'] } } }));
     assert.equal(r.body.case, 'claimedKeyPackages', errorName(r));
     if (r.body.case !== 'claimedKeyPackages') return;
-    claims.push(r.body.value.packages.filter((p) => toHex(p.deviceId) === toHex(bob.devices[0]!.id)).map((p) => p.keyPackage[4]!));
+    claims.push(r.body.value.packages.filter((p) => toHex(p.deviceId) === toHex(bob.devices[0]!.id)).map((p) => p.keyPackage[8]!));
     assert.deepEqual(r.body.value.unknown, ['nobody8']);
     assert.deepEqual(r.body.value.noPackages, ['bob8'], 'bob\'s second device has none');
   }

@@ -32,14 +32,20 @@ function u64(n: number): number[] {
   return [...b];
 }
 
-/** MLS framing (RFC 9420 §6) with opaque content: what the server reads, and nothing it could open. */
+/** An RFC 9420 §2.1.2 vector of `n` opaque bytes (n < 64: a one-byte length). */
+const vec = (n: number) => [n, ...randomBytes(n)];
+
+/**
+ * MLS framing (RFC 9420 §6) with opaque content: what the server reads, and nothing it could open.
+ * A GroupInfo states the epoch it is for: the one after the commit it comes with.
+ */
 const mls = {
   commit: (group: Uint8Array, epoch: number) =>
     Uint8Array.from([0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), 1, 0, 0, 0, 0, 0, 3, ...randomBytes(40)]),
   application: (group: Uint8Array, epoch: number) =>
-    Uint8Array.from([0, 1, 0, 2, group.byteLength, ...group, ...u64(epoch), 1, ...randomBytes(60)]),
-  welcome: () => Uint8Array.from([0, 1, 0, 3, ...randomBytes(30)]),
-  groupInfo: () => Uint8Array.from([0, 1, 0, 4, ...randomBytes(30)]),
+    Uint8Array.from([0, 1, 0, 2, group.byteLength, ...group, ...u64(epoch), 1, ...vec(0), ...vec(20), ...vec(40)]),
+  welcome: () => Uint8Array.from([0, 1, 0, 3, 0, 1, ...vec(30), ...vec(30)]),
+  groupInfo: (group: Uint8Array, epoch: number) => Uint8Array.from([0, 1, 0, 4, 0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), ...randomBytes(30)]),
 };
 
 interface Member {
@@ -75,7 +81,7 @@ test('a room: created empty, members come in with the first commit and its Welco
   // Epoch 0 -> 1: alice adds bob and her second device.
   const c1 = mls.commit(room, 0);
   const welcome = mls.welcome();
-  const gi1 = mls.groupInfo();
+  const gi1 = mls.groupInfo(room, 1);
   const ok = await ask(alice.clients[0]!, {
     case: 'commit',
     value: {
@@ -98,9 +104,9 @@ test('a room: created empty, members come in with the first commit and its Welco
   assert.equal(errorName(await ask(carol.clients[0]!, { case: 'groupMessage', value: { id: randomId(), conversationId: room, message: mls.application(room, 1) } })), 'UNKNOWN_CONVERSATION');
 
   // Two commits for epoch 1: the first wins, the second is told to rebase.
-  const win = await ask(bob.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 1), groupInfo: mls.groupInfo(), id: randomId() } });
+  const win = await ask(bob.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 1), groupInfo: mls.groupInfo(room, 1 + 1), id: randomId() } });
   assert.equal(win.body.case, 'commitAccepted', errorName(win));
-  const lose = await ask(alice.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 1), groupInfo: mls.groupInfo(), id: randomId() } });
+  const lose = await ask(alice.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 1), groupInfo: mls.groupInfo(room, 1 + 1), id: randomId() } });
   assert.equal(errorName(lose), 'EPOCH_CONFLICT');
   assert.match(lose.body.case === 'error' ? lose.body.value.message : '', /epoch 2/);
   // The loser finds the winning commit in its queue, in order.
@@ -108,7 +114,7 @@ test('a room: created empty, members come in with the first commit and its Welco
 
   // Only the administrator adds members; anyone may leave.
   const notAdmin = await ask(bob.clients[0]!, {
-    case: 'commit', value: { conversationId: room, commit: mls.commit(room, 2), groupInfo: mls.groupInfo(), addAccounts: ['dscarol'], welcome: mls.welcome(), welcomeDevices: [carol.account.devices[0]!.id], id: randomId() },
+    case: 'commit', value: { conversationId: room, commit: mls.commit(room, 2), groupInfo: mls.groupInfo(room, 2 + 1), addAccounts: ['dscarol'], welcome: mls.welcome(), welcomeDevices: [carol.account.devices[0]!.id], id: randomId() },
   });
   assert.equal(errorName(notAdmin), 'NOT_ADMIN');
   const info = await ask(bob.clients[0]!, { case: 'groupInfoRequest', value: { conversationId: room } });
@@ -129,7 +135,7 @@ test('a room: created empty, members come in with the first commit and its Welco
   assert.equal(errorName(await ask(bob.clients[0]!, { case: 'groupMessage', value: { id: randomId(), conversationId: room, message: Uint8Array.from([1, 2, 3]) } })), 'BAD_MLS_MESSAGE');
 
   // alice removes bob: his device hears it from the server as well as in the commit.
-  const removed = await ask(alice.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 2), groupInfo: mls.groupInfo(), removeAccounts: ['dsbob'], id: randomId() } });
+  const removed = await ask(alice.clients[0]!, { case: 'commit', value: { conversationId: room, commit: mls.commit(room, 2), groupInfo: mls.groupInfo(room, 2 + 1), removeAccounts: ['dsbob'], id: randomId() } });
   assert.equal(removed.body.case, 'commitAccepted', errorName(removed));
   await bob.clients[0]!.waitFor((f) => f.body.case === 'queueItems' && f.body.value.items.some((i) => i.body.case === 'notice' && i.body.value.kind === ConversationNotice_Kind.REMOVED_YOU));
   assert.equal(errorName(await ask(bob.clients[0]!, { case: 'groupMessage', value: { id: randomId(), conversationId: room, message: mls.application(room, 3) } })), 'UNKNOWN_CONVERSATION');
@@ -158,16 +164,16 @@ test('a direct conversation: one per pair of accounts, only the two of them', as
   assert.equal(errorName(twice), 'CONVERSATION_EXISTS');
   assert.deepEqual(twice.body.case === 'error' ? twice.body.value.refId : undefined, id, 'the error names the existing conversation');
   const third = await ask(dana.clients[0]!, {
-    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 0), groupInfo: mls.groupInfo(), addAccounts: ['dsfrank'], welcome: mls.welcome(), welcomeDevices: [frank.account.devices[0]!.id], id: randomId() },
+    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 0), groupInfo: mls.groupInfo(id, 0 + 1), addAccounts: ['dsfrank'], welcome: mls.welcome(), welcomeDevices: [frank.account.devices[0]!.id], id: randomId() },
   });
   assert.equal(errorName(third), 'NOT_ADMIN');
   const add = await ask(dana.clients[0]!, {
-    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 0), groupInfo: mls.groupInfo(), addAccounts: ['dseve'], welcome: mls.welcome(), welcomeDevices: [eve.account.devices[0]!.id], id: randomId() },
+    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 0), groupInfo: mls.groupInfo(id, 0 + 1), addAccounts: ['dseve'], welcome: mls.welcome(), welcomeDevices: [eve.account.devices[0]!.id], id: randomId() },
   });
   assert.equal(add.body.case, 'commitAccepted', errorName(add));
   // A welcome may only go to devices of the members.
   const stray = await ask(dana.clients[0]!, {
-    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 1), groupInfo: mls.groupInfo(), welcome: mls.welcome(), welcomeDevices: [frank.account.devices[0]!.id], id: randomId() },
+    case: 'commit', value: { conversationId: id, commit: mls.commit(id, 1), groupInfo: mls.groupInfo(id, 1 + 1), welcome: mls.welcome(), welcomeDevices: [frank.account.devices[0]!.id], id: randomId() },
   });
   assert.equal(errorName(stray), 'UNKNOWN_DEVICE');
   // Presence: dana and eve now share a conversation, so each hears when the other leaves.
@@ -188,7 +194,7 @@ test('Everyone: any account joins by adding itself (the first starts the group),
   const everyone = w.body.value.everyone.conversationId;
   const epoch = Number(w.body.value.everyone.epoch);
   const join = (m: Member, e: number, extra: { addAccounts?: string[]; removeAccounts?: string[] } = {}) =>
-    ask(m.clients[0]!, { case: 'commit', value: { conversationId: everyone, commit: mls.commit(everyone, e), groupInfo: mls.groupInfo(), id: randomId(), addAccounts: [m.account.name], ...extra } });
+    ask(m.clients[0]!, { case: 'commit', value: { conversationId: everyone, commit: mls.commit(everyone, e), groupInfo: mls.groupInfo(everyone, e + 1), id: randomId(), addAccounts: [m.account.name], ...extra } });
   const first = await join(gina, epoch);
   assert.equal(first.body.case, 'commitAccepted', errorName(first));
   const info = await ask(hank.clients[0]!, { case: 'groupInfoRequest', value: { conversationId: everyone } });

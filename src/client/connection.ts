@@ -18,6 +18,12 @@ export interface ConnectionOptions {
   connector: Connector;
   /** The identity that signs each login (read at every login: a rotation replaces it). */
   identity: () => Identity;
+  /**
+   * Builds the Login frame instead (protocol v2: a device's login). `ask` sends a frame on the
+   * socket before login and waits for its answer (the server answers Lookup before login, so a
+   * new device can read its account's device list).
+   */
+  login?: (challenge: Challenge, certFingerprint: Uint8Array, ask: (f: ClientFrameInit) => Promise<ServerFrame>) => Promise<ClientFrameInit>;
   clientName?: string;
   autoReconnect?: boolean;
   backoff?: BackoffOptions;
@@ -63,10 +69,10 @@ interface PendingRequest {
 
 /** Close codes after which reconnecting would not help (or would fight another session). */
 const NO_RECONNECT = new Set<number>([
-  CLOSE_CODES.AUTH_FAILED, CLOSE_CODES.REPLACED, CLOSE_CODES.PROTOCOL_VIOLATION, CLOSE_CODES.TOO_LARGE,
+  CLOSE_CODES.AUTH_FAILED, CLOSE_CODES.REPLACED, CLOSE_CODES.PROTOCOL_VIOLATION, CLOSE_CODES.TOO_LARGE, CLOSE_CODES.DEVICE_REMOVED,
 ]);
 /** Login failures that a retry cannot fix. */
-const FATAL_LOGIN = new Set(['NAME_TAKEN', 'BAD_PROOF', 'BAD_BUNDLE', 'NAME_INVALID', 'VERSION_UNSUPPORTED', 'CERT_CHANGED', 'LOGIN_FAILED', 'STATE_DAMAGED']);
+const FATAL_LOGIN = new Set(['NAME_TAKEN', 'BAD_PROOF', 'BAD_BUNDLE', 'NAME_INVALID', 'VERSION_UNSUPPORTED', 'CERT_CHANGED', 'LOGIN_FAILED', 'STATE_DAMAGED', 'UNKNOWN_DEVICE', 'BAD_DEVICE_LIST', 'KEY_IN_USE', 'NAME_RESET_PENDING', 'DEVICE_REMOVED']);
 
 /**
  * One logical connection to a sealcast server: opens the socket, answers the Challenge
@@ -174,17 +180,23 @@ export class Connection {
       const ch = await challenge;
       // Sign the certificate we saw; a browser, which cannot see it, signs what the server states.
       const certFp = certFingerprint ?? ch.certFingerprint;
-      const identity = this.opts.identity();
-      const signature = await signLogin(identity, ch.nonce, certFp, this.opts.name);
-      const reply = await this.rawRequest({
-        body: {
-          case: 'login',
-          value: {
-            protocolVersion: PROTOCOL_VERSION, name: this.opts.name, bundle: identity.bundle.bytes, signature,
-            client: this.opts.clientName ?? 'sealcast',
+      let login: ClientFrameInit;
+      if (this.opts.login) {
+        login = await this.opts.login(ch, certFp, (f) => this.rawRequest(f, this.requestTimeout(), socket));
+      } else {
+        const identity = this.opts.identity();
+        const signature = await signLogin(identity, ch.nonce, certFp, this.opts.name);
+        login = {
+          body: {
+            case: 'login',
+            value: {
+              protocolVersion: PROTOCOL_VERSION, name: this.opts.name, bundle: identity.bundle.bytes, signature,
+              client: this.opts.clientName ?? 'sealcast',
+            },
           },
-        },
-      }, this.requestTimeout(), socket);
+        };
+      }
+      const reply = await this.rawRequest(login, this.requestTimeout(), socket);
       if (reply.body.case !== 'welcome') throw new ClientError('LOGIN_FAILED', `the server answered the login with ${reply.body.case}`);
       this.session_ = { nonce: ch.nonce, certFingerprint: certFp };
       await this.welcomeDone;

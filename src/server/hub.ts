@@ -145,6 +145,8 @@ export class Hub {
     const ctx = this.ctx;
     try {
       if (body.case === 'login') return await handleLogin(ctx, conn, req, body.value);
+      // The directory is public: a new device reads its account's device list before it can log in.
+      if (body.case === 'lookup') return handleLookup(ctx, conn, req, body.value);
       if (!conn.authenticated) {
         conn.sendError(req, 'NOT_AUTHENTICATED', 'log in first');
         if (++conn.violations >= this.config.limits.maxViolations) conn.close(CLOSE_CODES.AUTH_FAILED, 'not logged in');
@@ -170,8 +172,6 @@ export class Hub {
           return handleQueueAck(ctx, conn, req, body.value);
         case 'deviceListUpdate':
           return await handleDeviceListUpdate(ctx, conn, req, body.value);
-        case 'lookup':
-          return handleLookup(ctx, conn, req, body.value);
         case 'keyPackageUpload':
           return handleKeyPackageUpload(ctx, conn, req, body.value);
         case 'keyPackageClaim':

@@ -35,15 +35,15 @@ function visible(ctx: ServerContext, id: Uint8Array, account: string): Conversat
   return c;
 }
 
-function framing(bytes: Uint8Array, conversation: ConversationRecord, refId: Uint8Array): MlsFraming {
+function framing(bytes: Uint8Array, conversation: ConversationRecord, refId: Uint8Array): Extract<MlsFraming, { wireFormat: 'public_message' | 'private_message' }> {
   let f: MlsFraming;
   try {
     f = readMlsFraming(bytes);
   } catch (e) {
     throw new ServerError('BAD_MLS_MESSAGE', (e as Error).message, refId);
   }
-  if (f.wireFormat !== 'public' && f.wireFormat !== 'private') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS handshake or application message', refId);
-  if (hex(f.groupId!) !== conversation.idHex) throw new ServerError('BAD_MLS_MESSAGE', 'the message belongs to another group', refId);
+  if (f.wireFormat !== 'public_message' && f.wireFormat !== 'private_message') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS handshake or application message', refId);
+  if (hex(f.groupId) !== conversation.idHex) throw new ServerError('BAD_MLS_MESSAGE', 'the message belongs to another group', refId);
   return f;
 }
 
@@ -134,7 +134,10 @@ export function handleCommit(ctx: ServerContext, conn: ClientConnection, req: nu
   const f = framing(body.commit, c, body.id);
   if (f.contentType !== 'commit') throw new ServerError('BAD_MLS_MESSAGE', 'not a commit', body.id);
   try {
-    if (readMlsFraming(body.groupInfo).wireFormat !== 'groupInfo') throw new Error('not a GroupInfo');
+    const gi = readMlsFraming(body.groupInfo);
+    if (gi.wireFormat !== 'group_info') throw new Error('not a GroupInfo');
+    // The GroupInfo is the new epoch's, of this group: what an external joiner will get.
+    if (hex(gi.groupId) !== c.idHex || gi.epoch !== f.epoch + 1) throw new Error('the GroupInfo is not of this group\'s next epoch');
     if (body.welcome.byteLength > 0 && readMlsFraming(body.welcome).wireFormat !== 'welcome') throw new Error('not a Welcome');
   } catch (e) {
     throw new ServerError('BAD_MLS_MESSAGE', (e as Error).message, body.id);
@@ -175,7 +178,7 @@ export function handleCommit(ctx: ServerContext, conn: ClientConnection, req: nu
   const ttlMs = ctx.config.limits.mailboxTtlMs;
   deliver(ctx, {
     sender: s.account, senderDevice: s.device.id, id: body.id, kind: QUEUE_KIND.mls, toAll: false, conversation: c.id,
-    meta: encodeMlsMeta(f.epoch!, true), payload: body.commit, now, ttlMs, devices: recipients.map((d) => d.id),
+    meta: encodeMlsMeta(f.epoch, true), payload: body.commit, now, ttlMs, devices: recipients.map((d) => d.id),
   }, (settled) => {
     if (!settled.ok) {
       ctx.log.error({ err: settled.error.message }, 'storing a commit failed');
@@ -213,8 +216,8 @@ export function handleGroupMessage(ctx: ServerContext, conn: ClientConnection, r
   const c = visible(ctx, body.conversationId, s.account);
   if (!c.members.has(s.account)) throw new ServerError('UNKNOWN_CONVERSATION', 'join the conversation first', body.id);
   const f = framing(body.message, c, body.id);
-  if (f.wireFormat !== 'private' || f.contentType !== 'application') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS application message', body.id);
-  if (f.epoch! > c.epoch || f.epoch! < c.epoch - MAX_EPOCH_LAG) {
+  if (f.wireFormat !== 'private_message' || f.contentType !== 'application') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS application message', body.id);
+  if (f.epoch > c.epoch || f.epoch < c.epoch - MAX_EPOCH_LAG) {
     throw new ServerError('EPOCH_CONFLICT', `the conversation is at epoch ${c.epoch}; this message is for epoch ${f.epoch}`, body.id);
   }
   const devices = memberDevices(ctx, c.members.keys(), s.device.idHex);
@@ -222,7 +225,7 @@ export function handleGroupMessage(ctx: ServerContext, conn: ClientConnection, r
   let deliveredNow = 0;
   const { duplicate, deliveredNow: n } = deliver(ctx, {
     sender: s.account, senderDevice: s.device.id, id: body.id, kind: QUEUE_KIND.mls, toAll: false, conversation: c.id,
-    meta: encodeMlsMeta(f.epoch!, false), payload: body.message, now: Date.now(), ttlMs: ctx.config.limits.mailboxTtlMs,
+    meta: encodeMlsMeta(f.epoch, false), payload: body.message, now: Date.now(), ttlMs: ctx.config.limits.mailboxTtlMs,
     devices: devices.map((d) => d.id),
   }, (settled) => {
     if (!settled.ok) {

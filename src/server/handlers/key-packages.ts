@@ -19,7 +19,13 @@ function statusFrame(ctx: ServerContext, device: Uint8Array, req: number): Uint8
 }
 
 function checkKeyPackage(bytes: Uint8Array): void {
-  if (readMlsFraming(bytes).wireFormat !== 'keyPackage') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS key package');
+  let wireFormat: string;
+  try {
+    wireFormat = readMlsFraming(bytes).wireFormat;
+  } catch (e) {
+    throw new ServerError('BAD_MLS_MESSAGE', (e as Error).message);
+  }
+  if (wireFormat !== 'key_package') throw new ServerError('BAD_MLS_MESSAGE', 'not an MLS key package');
 }
 
 /** A device's key packages, in batches (and its last-resort one); answered with what the server now holds. */
