@@ -292,7 +292,7 @@ export class Connection {
         this.inFlight.delete(frame.req);
         clearTimeout(p.timer);
         if (body.case === 'error') {
-          p.reject(new ClientError(body.value.name || 'SERVER_ERROR', body.value.message || body.value.name, { wireCode: body.value.code }));
+          p.reject(new ClientError(body.value.name || 'SERVER_ERROR', body.value.message || body.value.name, { wireCode: body.value.code, refId: body.value.refId }));
         } else {
           // What the Welcome starts is queued before any frame that follows it.
           if (body.case === 'welcome') this.welcomeDone = this.hooks.welcome(body.value);

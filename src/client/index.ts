@@ -16,3 +16,5 @@ export * from './bandwidth-estimator.js';
 export * from './identity-transfer.js';
 export * from './identity-keys.js';
 export { MAX_RETIRED, RETIRED_KEEP_MS, type RetiredIdentity, type RetiredIdentityStore } from './identity-ring.js';
+export { SealcastAccount } from './account/account-client.js';
+export type { AccountEvents, AccountMessage, AccountOptions, ConversationMeta, DeviceView } from './account/account-types.js';

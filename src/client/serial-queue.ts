@@ -21,6 +21,23 @@ export class SerialQueue {
     return next;
   }
 
+  /**
+   * Adds a task whose result (or failure) belongs to the caller: it runs in turn like any other,
+   * and its promise resolves with what the task returns or rejects with what it throws.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    let settle!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+    const result = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    this.tail = this.tail.then(async () => {
+      try {
+        settle.resolve(await task());
+      } catch (e) {
+        settle.reject(e);
+      }
+    });
+    return result;
+  }
+
   /** Resolves when the work queued so far is done, or after `capMs`, whichever is first. */
   async settle(capMs: number): Promise<void> {
     let cap: ReturnType<typeof setTimeout> | undefined;

@@ -55,8 +55,10 @@ test('a cached title is ready at once, however many titles sort before it and wa
   // Playable now: a segment and its playlist, while "alpha" transcodes.
   await second.waitForSegment('zeta', 240, 1);
   assert.ok((await second.readSegment('zeta', 240, 1)).byteLength > 1000);
-  await until(() => second.get('alpha')?.state === 'transcoding', 'alpha transcoding');
-  assert.equal(second.get('beta')!.state, 'queued', 'one transcode at a time');
+  // One transcode at a time: never both at once (whichever of the two runs first).
+  await until(() => second.get('alpha')?.state === 'transcoding' || second.get('beta')?.state === 'transcoding', 'a transcode running');
+  const states = [second.get('alpha')!.state, second.get('beta')!.state];
+  assert.ok(states.filter((s) => s === 'transcoding').length === 1, `one transcode at a time: ${states.join(', ')}`);
   assert.equal(second.get('zeta')!.state, 'ready');
   // The original brief's clients name titles by file: PLAY zeta.mp4.
   assert.equal(second.resolveTitle('zeta.mp4').name, 'zeta');

@@ -20,7 +20,9 @@ try {
   db = new Database(path, { fileMustExist: true });
 } catch (e) {
   fail(e);
-  throw e;
+  // Ends the thread after the message above is delivered; a thrown SqliteError would reach the main
+  // thread as an 'error' event without its message (its class does not cross threads), and could win the race.
+  process.exit(1);
 }
 
 function checkpoint(): void {
