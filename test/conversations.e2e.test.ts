@@ -98,6 +98,29 @@ test('a room of alice (two devices), bob and carol: messages reach every device;
   for (const bytes of allBytes(server.dataDir)) assert.equal(bytes.indexOf(marker), -1, 'marker found in the server\'s files');
 });
 
+test('a member who leaves is taken out of the MLS tree by one who stays (its leaf gets no new epoch secrets)', async () => {
+  const alice = await device('alice-l');
+  const bob = await device('bob-l');
+  const carol = await device('carol-l');
+  const joins = [bob, carol].map((d) => nextAccountEvent<{ conversation: { title: string } }>(d, 'joined', (e) => e.conversation.title === 'Leavers'));
+  await alice.createRoom('Leavers', ['bob-l', 'carol-l']);
+  await Promise.all(joins);
+  const carolLeft = nextAccountEvent(carol, 'left');
+  await carol.leave('#leavers');
+  await carolLeft;
+  // The leave commit only refreshes carol's own leaf; the removal of her leaf is the others' commit.
+  const deadline = Date.now() + 15_000;
+  const names = (a: SealcastAccount) => a.members('#leavers').map((m) => m.name).join(',');
+  while ((names(alice) !== 'alice-l,bob-l' || names(bob) !== 'alice-l,bob-l') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(names(alice), 'alice-l,bob-l', 'the leaver\'s leaf is out of alice\'s tree');
+  assert.equal(names(bob), 'alice-l,bob-l', 'the leaver\'s leaf is out of bob\'s tree');
+  const got = messageIn(bob, 'after carol-l left');
+  await alice.send('#leavers', 'after carol-l left');
+  await got;
+});
+
 test('direct conversations between v2 accounts, and v1 and v2 clients talking to each other', async () => {
   const erin = await device('erin');
   const frank = await device('frank');

@@ -45,6 +45,9 @@ export interface ConversationDeps {
 /** Attempts of a commit that keeps losing its epoch to others before giving up. */
 const COMMIT_ATTEMPTS = 6;
 
+/** How much later each further member (by leaf order) checks that a leaver's leaves were removed. */
+const DEPARTED_REMOVAL_STEP_MS = 3_000;
+
 const KINDS: Record<number, ConversationMeta['kind']> = {
   [ConversationKind.DIRECT]: 'direct',
   [ConversationKind.ROOM]: 'room',
@@ -428,7 +431,40 @@ export class Conversations {
     } else if (n.kind === ConversationNotice_Kind.REMOVED_YOU) {
       await this.deps.groups.remove(meta.id);
       this.deps.events.left({ conversation: g.meta, reason: `removed by ${n.by}` });
+    } else if (n.kind === ConversationNotice_Kind.MEMBER_REMOVED) {
+      this.scheduleDepartedRemoval(g, n.accounts.map((a) => a.toLowerCase()));
     }
+  }
+
+  /**
+   * Accounts that left still have leaves in the tree until a member commits their removal; until
+   * then every new epoch's path secrets are encrypted to them too. The member with the lowest leaf
+   * commits at once, the others later and only if it is still needed, so one leave is one commit
+   * rather than a storm of conflicting ones. Runs outside the serial queue (commit waits on it).
+   */
+  private scheduleDepartedRemoval(g: Group, departed: string[]): void {
+    const gone = new Set(departed.filter((a) => a !== this.deps.selfName));
+    if (gone.size === 0) return;
+    const staying = this.deps.mls.members(g.state).filter((m) => !gone.has(m.name)).map((m) => m.leaf).sort((a, b) => a - b);
+    const mine = this.deps.mls.members(g.state).find((m) => toHex(m.deviceId) === toHex(this.deps.device.deviceId));
+    if (!mine) return;
+    const rank = Math.max(0, staying.indexOf(mine.leaf));
+    const run = () => {
+      this.removeDeparted(g.meta.id, gone).catch((e: unknown) => {
+        if (!isClientError(e) || (e.code !== 'CLOSED' && e.code !== 'NOT_CONNECTED')) this.deps.events.unreadable({ conversation: g.meta.id, from: '', reason: `removing members who left failed: ${(e as Error).message}` });
+      });
+    };
+    if (rank === 0) setImmediate(run);
+    else setTimeout(run, Math.min(rank * DEPARTED_REMOVAL_STEP_MS, 60_000)).unref();
+  }
+
+  /** Commits the removal of departed accounts' leaves, if any are still in the tree. */
+  private async removeDeparted(idHexValue: string, gone: Set<string>): Promise<void> {
+    if (!this.deps.groups.get(idHexValue)) return;
+    await this.commit(idHexValue, async (cur) => {
+      const leaves = this.deps.mls.members(cur.state).filter((m) => gone.has(m.name)).map((m) => m.leaf);
+      return leaves.length === 0 ? undefined : this.deps.mls.removeMembers(cur.state, leaves);
+    });
   }
 
   /**

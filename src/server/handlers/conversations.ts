@@ -199,6 +199,11 @@ export function handleCommit(ctx: ServerContext, conn: ClientConnection, req: nu
     // The removed hear it from the server too: they may be unable to process the commit itself.
     notify(ctx, ctx.conversations.get(c.id)!, memberDevices(ctx, remove, s.device.idHex), ConversationNotice_Kind.REMOVED_YOU, remove, s.account);
   }
+  if (remove.length === 1 && remove[0] === s.account && add.length === 0) {
+    // A leaver cannot remove its own leaf (RFC 9420 §12.4: no self-remove by commit), so the
+    // members who stay hear of it and one of them commits the removal of the leaver's leaves.
+    notify(ctx, ctx.conversations.get(c.id)!, memberDevices(ctx, after, undefined), ConversationNotice_Kind.MEMBER_REMOVED, remove, s.account);
+  }
   ctx.metrics.inc('commits_total');
 }
 
