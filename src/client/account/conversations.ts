@@ -454,8 +454,9 @@ export class Conversations {
         if (!isClientError(e) || (e.code !== 'CLOSED' && e.code !== 'NOT_CONNECTED')) this.deps.events.unreadable({ conversation: g.meta.id, from: '', reason: `removing members who left failed: ${(e as Error).message}` });
       });
     };
-    if (rank === 0) setImmediate(run);
-    else setTimeout(run, Math.min(rank * DEPARTED_REMOVAL_STEP_MS, 60_000)).unref();
+    const timer: unknown = setTimeout(run, Math.min(rank * DEPARTED_REMOVAL_STEP_MS, 60_000));
+    // In Node, a pending check must not keep a closing process alive (browsers have no unref).
+    (timer as { unref?: () => void }).unref?.();
   }
 
   /** Commits the removal of departed accounts' leaves, if any are still in the tree. */
