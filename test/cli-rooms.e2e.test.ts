@@ -63,6 +63,9 @@ test('CLI rooms: create, invite, send, read, remove; devices list and rename; us
   const noSub = await alice(['room']);
   assert.equal(noSub.code, 2);
   assert.match(noSub.stderr, /give a subcommand/);
+  const stranger = await alice(['room', 'invite', 'plans', 'nobody']);
+  assert.equal(stranger.code, 2, stranger.stderr);
+  assert.match(stranger.stderr, /no user "nobody" is registered/);
   const badDevice = await alice(['devices', 'remove', 'ffff']);
   assert.equal(badDevice.code, 2);
   assert.match(badDevice.stderr, /no device "ffff"/);

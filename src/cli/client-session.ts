@@ -187,6 +187,8 @@ export function toCliError(e: unknown): CliError {
       case 'UNKNOWN_DEVICE':
       case 'UNKNOWN_PEER':
         return new CliError(e.message, EXIT.USAGE);
+      case 'NO_KEY_PACKAGE':
+        return new CliError(`${e.message}. They can be invited once a device of theirs has logged in (e.g. "sealcast rooms").`, EXIT.FAILED);
       case 'STATE_DAMAGED':
         return new CliError(`the client state is damaged: ${e.message}`, EXIT.FAILED);
       default:
