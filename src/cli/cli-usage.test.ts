@@ -28,7 +28,7 @@ function sealcast(args: string[], env: Record<string, string> = {}) {
 test('--help lists every command, the client options with their variables, and the exit codes', () => {
   const r = sealcast(['--help']);
   assert.equal(r.code, 0);
-  for (const cmd of ['serve', 'admin', 'ingest', 'connect', 'send', 'listen', 'who', 'pending', 'keygen', 'videos', 'play']) {
+  for (const cmd of ['serve', 'admin', 'ingest', 'connect', 'send', 'listen', 'who', 'rooms', 'room', 'devices', 'pending', 'keygen', 'videos', 'play']) {
     assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), `${cmd} listed`);
   }
   for (const v of ['SEALCAST_NAME', 'SEALCAST_IDENTITY', 'SEALCAST_SUITE', 'SEALCAST_FINGERPRINT', 'SEALCAST_URL', 'SEALCAST_HOME']) {
@@ -65,7 +65,7 @@ test('unknown command and unknown option: one clear line, exit 2', () => {
   assert.match(c.stderr, /unknown option "--frob"/);
 });
 
-for (const cmd of ['connect', 'send', 'listen', 'who', 'pending', 'keygen']) {
+for (const cmd of ['connect', 'send', 'listen', 'who', 'rooms', 'room', 'devices', 'pending', 'keygen']) {
   test(`sealcast ${cmd} --help: every option with its variable, exit 0`, () => {
     const r = sealcast([cmd, '--help']);
     assert.equal(r.code, 0, r.stderr);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ClientError, isClientError, SealcastClient, type SuiteName, SUITES } from '../client/index.js';
+import { ClientError, isClientError, SealcastClient, type Connector, type Identity, type SuiteName, SUITES } from '../client/index.js';
 import { canonicalName } from '../protocol/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FileStorage } from './file-storage.js';
@@ -43,13 +43,19 @@ export function sessionInput(p: ParsedCommand, url: string | undefined, extra: P
   };
 }
 
-/**
- * Checks the inputs, loads (or creates) the identity and builds the client with
- * certificate pinning. Does not connect: attach listeners first, then call
- * connectSession, so nothing emitted during the login (key-change warnings,
- * messages stored while offline) is missed.
- */
-export async function createSession(input: SessionInput): Promise<Session> {
+/** What both client generations (v1 SealcastClient, v2 SealcastAccount) are built from. */
+export interface ClientParts {
+  url: string;
+  hostPort: string;
+  name: string;
+  identity: Identity;
+  identityFile: string;
+  /** The connector with certificate pinning (known_servers.json or --fingerprint). */
+  connector: Connector;
+}
+
+/** Checks the inputs, loads (or creates) the identity and sets up certificate pinning. */
+export async function prepareClient(input: SessionInput): Promise<ClientParts> {
   const note = input.note ?? ((l: string) => process.stderr.write(l + '\n'));
   const rawUrl = input.url ?? process.env.SEALCAST_URL;
   if (!rawUrl) throw new CliError('give the server address, e.g. wss://localhost:8443 (or set SEALCAST_URL)', EXIT.USAGE);
@@ -117,18 +123,29 @@ export async function createSession(input: SessionInput): Promise<Session> {
       );
     }
   };
+  return { url: target.url, hostPort: target.hostPort, name, identity, identityFile: idPath, connector: nodeConnector(verifyCert) };
+}
+
+/**
+ * Checks the inputs, loads (or creates) the identity and builds the client with
+ * certificate pinning. Does not connect: attach listeners first, then call
+ * connectSession, so nothing emitted during the login (key-change warnings,
+ * messages stored while offline) is missed.
+ */
+export async function createSession(input: SessionInput): Promise<Session> {
+  const parts = await prepareClient(input);
   const client = new SealcastClient({
-    url: target.url,
-    name,
-    identity,
-    connector: nodeConnector(verifyCert),
-    storage: new FileStorage(statePath(idPath)),
-    retiredStore: new FileRetiredIdentities(retiredPath(idPath)),
+    url: parts.url,
+    name: parts.name,
+    identity: parts.identity,
+    connector: parts.connector,
+    storage: new FileStorage(statePath(parts.identityFile)),
+    retiredStore: new FileRetiredIdentities(retiredPath(parts.identityFile)),
     clientName: 'sealcast-cli/0.1',
     autoReconnect: input.autoReconnect ?? false,
     receive: input.receive ?? true,
   });
-  return { client, identityFile: idPath, hostPort: target.hostPort };
+  return { client, identityFile: parts.identityFile, hostPort: parts.hostPort };
 }
 
 /** Connects and logs in, mapping failures to CliError with the documented exit codes. */
@@ -166,7 +183,12 @@ export function toCliError(e: unknown): CliError {
       case 'BAD_URL':
       case 'TOO_LARGE':
       case 'BAD_RECIPIENT':
+      case 'UNKNOWN_CONVERSATION':
+      case 'UNKNOWN_DEVICE':
+      case 'UNKNOWN_PEER':
         return new CliError(e.message, EXIT.USAGE);
+      case 'NO_KEY_PACKAGE':
+        return new CliError(`${e.message}. They can be invited once a device of theirs has logged in (e.g. "sealcast rooms").`, EXIT.FAILED);
       case 'STATE_DAMAGED':
         return new CliError(`the client state is damaged: ${e.message}`, EXIT.FAILED);
       default:

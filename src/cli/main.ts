@@ -17,6 +17,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   send: { summary: 'send one message and exit once the server stored it', load: () => import('./commands/send.js') },
   listen: { summary: 'print received messages (--json for scripts)', load: () => import('./commands/listen.js') },
   who: { summary: 'list users with their key fingerprints', load: () => import('./commands/who.js') },
+  rooms: { summary: 'list your rooms and conversations (MLS, protocol v2)', load: () => import('./commands/rooms.js') },
+  room: { summary: 'create a room, invite, remove, leave, rename, send, read', load: () => import('./commands/room.js') },
+  devices: { summary: "list, rename or remove your account's devices", load: () => import('./commands/devices.js') },
   pending: { summary: 'your messages the server still holds for offline recipients', load: () => import('./commands/pending.js') },
   keygen: { summary: 'create your identity', load: () => import('./commands/keygen.js') },
   identity: { summary: 'export / import your identity in a passphrase-encrypted file (to a browser or machine)', load: () => import('./commands/identity.js') },
@@ -37,7 +40,7 @@ Usage: sealcast COMMAND [options]
 Server:
 ${list(['serve', 'admin', 'ingest'])}
 Client:
-${list(['connect', 'send', 'listen', 'who', 'pending', 'keygen', 'identity', 'videos', 'play'])}
+${list(['connect', 'send', 'listen', 'who', 'rooms', 'room', 'devices', 'pending', 'keygen', 'identity', 'videos', 'play'])}
 
 ${formatHelp({ usage: 'sealcast connect|send|listen|who [URL] [options]', summary: 'Options of the client commands:', options: CLIENT_OPTIONS })
   .replace(/^Usage: .*\n\n/, '')}
