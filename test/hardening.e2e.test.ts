@@ -125,3 +125,22 @@ test('a corrupted database stops the server at start with a clear error, file un
   assert.ok(stderr.includes(db), 'names the file');
   assert.deepEqual(readFileSync(db), bytes, 'the damaged file is left for recovery');
 });
+
+test('a database that cannot be written (another process holds its write lock): the server refuses to start, saying so', async () => {
+  const dataDir = tempDir('sealcast-locked-');
+  try {
+    const first = await spawnServer({ dataDir });
+    await first.stop();
+    const { default: Database } = await import('better-sqlite3');
+    const holder = new Database(join(dataDir, 'sealcast.db'));
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      await assert.rejects(spawnServer({ dataDir }), /exited with [1-9]\d*[\s\S]*cannot be written/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  } finally {
+    removeDir(dataDir);
+  }
+});

@@ -149,6 +149,17 @@ test('HLS over TLS: token required, master and segment decode with ffprobe, trav
   await c.close();
 });
 
+test('HLS for a name with a dot (john.doe): master, media playlist and segment are served', async () => {
+  const c = await testClient(server.url, 'john.doe', { pin: server.fingerprintHex });
+  const { path, token } = await c.hlsToken('movie');
+  assert.equal((await get(path)).status, 200, 'master');
+  const media = await get(`/hls/movie/240/index.m3u8?token=${encodeURIComponent(token)}`);
+  assert.equal(media.status, 200, 'media playlist');
+  const seg = await get(`/hls/movie/240/0.ts?token=${encodeURIComponent(token)}`);
+  assert.equal(seg.status, 200, 'segment');
+  await c.close();
+});
+
 test('a client that reads nothing while streaming: server memory stays bounded', async () => {
   const c = await testClient(server.url, 'stalled', { pin: server.fingerprintHex });
   const before = rssBytes(server.proc.pid!);

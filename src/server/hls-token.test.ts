@@ -18,3 +18,16 @@ test('HLS tokens are bound to user, title and expiry', () => {
   const other = new HlsTokens(new Uint8Array(32).fill(6));
   assert.equal(other.verify(t, 'sample', now), undefined, 'another server secret');
 });
+
+test('HLS tokens work for names with dots, and a dot cannot move the user/title boundary', () => {
+  const tokens = new HlsTokens(new Uint8Array(32).fill(5));
+  const now = 1_700_000_000_000;
+  for (const user of ['john.doe', 'a.b.c', 'x.', 'j..d']) {
+    const t = tokens.issue(user, 'sample', now + 60_000);
+    assert.equal(tokens.verify(t, 'sample', now), user, user);
+  }
+  const t = tokens.issue('john.doe', 'sample', now + 60_000);
+  const mac = t.slice(t.lastIndexOf('.') + 1);
+  assert.equal(tokens.verify(`${(now + 60_000).toString(36)}.john.${mac}`, 'sample', now), undefined, 'a prefix of the name');
+  assert.equal(tokens.verify(`${(now + 60_000).toString(36)}.john.doe.${mac}.`, 'sample', now), undefined, 'trailing dot');
+});

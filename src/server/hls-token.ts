@@ -6,7 +6,8 @@ import { dirname } from 'node:path';
  * Short-lived HLS access tokens: HMAC-SHA256 over (user, title, expiry) with a
  * server secret. A token works only for its title, until it expires; playlists and
  * segments carry it in the query so standard players (ffplay, Safari, hls.js) can use it.
- * Format: `<expiry ms base36>.<user>.<mac base64url>`.
+ * Format: `<expiry ms base36>.<user>.<mac base64url>`. Names may contain dots, so the
+ * token is split at its first and last dot only (neither base36 nor base64url has one).
  */
 export class HlsTokens {
   constructor(private readonly secret: Uint8Array) {
@@ -32,9 +33,13 @@ export class HlsTokens {
 
   /** The user a token was issued to, if it is valid for `title` at `now`; otherwise undefined. */
   verify(token: string, title: string, now = Date.now()): string | undefined {
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
-    const [exp36, user, macText] = parts as [string, string, string];
+    const first = token.indexOf('.');
+    const last = token.lastIndexOf('.');
+    if (first < 0 || last <= first) return undefined;
+    const exp36 = token.slice(0, first);
+    const user = token.slice(first + 1, last);
+    const macText = token.slice(last + 1);
+    if (!/^[A-Za-z0-9_-]{43}$/.test(macText)) return undefined;
     if (!/^[0-9a-z]{1,12}$/.test(exp36) || !/^[a-z0-9][a-z0-9._-]{0,31}$/.test(user)) return undefined;
     const expiresAt = parseInt(exp36, 36);
     if (!(expiresAt > now)) return undefined;

@@ -155,8 +155,13 @@ export async function startServer(
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   const expiry = setInterval(() => {
-    const n = mailbox.expire(Date.now());
-    if (n > 0) log.info({ expired: n }, 'expired stored messages');
+    // A timer's exception would be uncaught and end the process: a failed sweep is logged, the next one retries.
+    try {
+      const n = mailbox.expire(Date.now());
+      if (n > 0) log.info({ expired: n }, 'expired stored messages');
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'expiring stored messages failed');
+    }
   }, 60_000);
   expiry.unref();
 

@@ -156,6 +156,12 @@ export function openDatabase(path: string): SqliteDatabase {
       if (check !== 'ok') throw new Error(String(check));
     }
     migrate(db);
+    // A database that cannot be written would fail only later, in the middle of serving: find out now.
+    try {
+      db.prepare("UPDATE meta SET value = value WHERE key = 'seq_reserved'").run();
+    } catch (w) {
+      throw new StoreError('NOT_WRITABLE', `database ${path} cannot be written (${(w as Error).message}); sealcast will not start on it`, { cause: w });
+    }
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;
