@@ -20,6 +20,11 @@ interface Title {
 
 /** How often the list refreshes while something transcodes. */
 const POLL_MS = 2000;
+/**
+ * How often it refreshes otherwise, while shown: files added to the server's directory (or still
+ * being written when the list was first read) appear without anyone pressing Refresh.
+ */
+const IDLE_POLL_MS = 5000;
 const SORT_LABELS: Record<LibrarySort, string> = { title: 'Title', added: 'Date added', duration: 'Duration' };
 
 /** "1:05", "1:02:03". */
@@ -74,7 +79,7 @@ export class VideosView {
     );
   }
 
-  /** The view is shown: list the library now and keep it fresh while titles transcode. */
+  /** The view is shown: list the library now and keep it fresh (quickly while titles transcode). */
   show(): void {
     this.visible = true;
     void this.refresh();
@@ -113,15 +118,19 @@ export class VideosView {
       this.titles = (await client.listVideos({ rescan })) as Title[];
       this.message.textContent = this.titles.length ? '' : 'The library is empty: put video files in the server\'s videos folder.';
     } catch (e) {
-      this.message.textContent = isClientError(e, 'NOT_READY') ? 'This server has no video library.' : `Cannot list the videos: ${e instanceof Error ? e.message : String(e)}`;
+      const noLibrary = isClientError(e, 'NOT_READY');
+      this.message.textContent = noLibrary ? 'This server has no video library.' : `Cannot list the videos: ${e instanceof Error ? e.message : String(e)}`;
+      this.render();
+      if (!noLibrary) this.schedule(IDLE_POLL_MS);
+      return;
     }
     this.render();
-    if (this.titles.some((t) => t.state === 'queued' || t.state === 'transcoding')) this.schedule();
+    this.schedule(this.titles.some((t) => t.state === 'queued' || t.state === 'transcoding') ? POLL_MS : IDLE_POLL_MS);
   }
 
-  private schedule(): void {
+  private schedule(ms = POLL_MS): void {
     clearTimeout(this.timer);
-    if (this.visible) this.timer = setTimeout(() => void this.refresh(), POLL_MS);
+    if (this.visible) this.timer = setTimeout(() => void this.refresh(), ms);
   }
 
   private render(): void {
