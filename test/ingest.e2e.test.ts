@@ -33,7 +33,7 @@ test('ingest: transcodes the good file, names the broken one, skips what is cach
   assert.equal(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).complete, true);
   const playlist = readFileSync(join(dir, '240', 'index.m3u8'), 'utf8');
   assert.match(playlist, /#EXT-X-ENDLIST/);
-  assert.equal((playlist.match(/seg_\d+\.ts/g) ?? []).length, 2);
+  assert.equal((playlist.match(/seg_\d+\.ts/g) ?? []).length, 3, 'four seconds: three segments, one per third');
   assert.equal(decodeErrors(join(dir, '240', 'seg_00000.ts')), '');
   assert.ok(!readdirSync(join(data, 'media')).some((d) => d.startsWith('broken-') && existsSync(join(data, 'media', d, 'manifest.json'))));
 

@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { runCli, startCli } from './support/cli-process.js';
 import { makeClip } from './support/media-fixtures.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
+import { segmentLayout } from '../src/media/segment-layout.js';
+
+/** The 8 s movie's segment length (ms): the server cuts it so each third is whole segments. */
+const SEGMENT_MS = segmentLayout(8000).seconds * 1000;
 
 const ffplay = spawnSync('sh', ['-c', 'command -v ffplay'], { encoding: 'utf8' }).stdout.trim();
 let server: ServerProcess;
@@ -98,7 +102,7 @@ test('play --player ffplay: the chosen subtitles go to ffplay on the stream cloc
   const r = await runCli(['play', server.url, '--name', 'fan', 'movie', '--player', 'ffplay', '--subtitles', 'fr'], { home: join(root, 'fan'), env, timeoutMs: 90_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /subtitles: French/);
-  assert.match(r.stderr, /finished: 4 segments/);
+  assert.match(r.stderr, /finished: 6 segments/, 'eight seconds: six 1.33 s segments, two per third');
   const args = readFileSync(join(root, 'ffplay-args'), 'utf8').split('\n');
   const vf = args[args.indexOf('-vf') + 1]!;
   assert.match(vf, /^subtitles=.*\.vtt$/);
@@ -135,12 +139,12 @@ test('stopped half-way, play resumes there (per user); --start-over and --at sta
   const resumed = await runCli(['play', server.url, '--name', 'pauser', 'movie', '--out', out], { home: join(root, 'pauser'), timeoutMs: 60_000 });
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming at 0:0\d \(--start-over plays it from the beginning\)/);
-  const segment = Math.floor(paused.positionMs / 2000);
+  const segment = Math.floor(paused.positionMs / SEGMENT_MS);
   assert.match(resumed.stderr, new RegExp(`from segment ${segment} `));
   const fresh = await runCli(['play', server.url, '--name', 'pauser', 'movie', '--out', out, '--start-over'], { home: join(root, 'pauser'), timeoutMs: 60_000 });
   assert.match(fresh.stderr, /from segment 0 /);
   assert.ok(!/resuming/.test(fresh.stderr));
   const at = await runCli(['play', server.url, '--name', 'pauser', 'movie', '--out', out, '--at', '0:06'], { home: join(root, 'pauser'), timeoutMs: 60_000 });
-  assert.match(at.stderr, /from segment 3 /);
+  assert.match(at.stderr, /from segment 4 /, '6 s is in the fifth 1.33 s segment');
   assert.equal((await movie('pauser')).positionMs, paused.positionMs, '--out does not move the resume point');
 });

@@ -91,7 +91,7 @@ test('PLAY name.mp4: the file name as the brief lists it plays that title, in pl
   const out = join(root, 'byfile.ts');
   const r = await runCli(['play', server.url, '--name', 'viewer', 'movie.mp4', '--out', out], { home: join(root, 'viewer'), timeoutMs: 60_000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /finished: 2 segments/);
+  assert.match(r.stderr, /finished: 3 segments/);
   assert.ok(frameHeights(out).length >= 110);
   const c = await runCli(['connect', server.url, '--name', 'viewer', '--player', 'none'], { home: join(root, 'viewer'), input: '/play movie.mp4\n', timeoutMs: 60_000 });
   assert.match(c.stdout, /playing movie\.mp4 \(0:04, 240p\)/);

@@ -13,6 +13,7 @@ import { generateSample } from './sample-video.js';
 import { SegmentCache } from './segment-cache.js';
 import { ASSET_FILES, makePoster, makeSubtitles, makeThumbnails, subtitleSources, thumbnailPlan, thumbnailsVtt } from './title-assets.js';
 import { cacheKey, readManifest, titleCacheDir, writeManifest, type Manifest, type Source, type TitleAssets } from './title-cache.js';
+import { segmentLayout } from './segment-layout.js';
 import { checkTitleName } from './title-name.js';
 import { lockHolder, processAlive, tryTranscodeLock } from './transcode-lock.js';
 import { rungDir, runTranscode } from './transcoder.js';
@@ -22,6 +23,7 @@ import { WorkLimiter } from './work-limiter.js';
 export interface TitleInfo {
   name: string;
   durationMs: number;
+  /** Segment length (ms; fractional: microsecond precision), the same for every segment but the last. */
   segmentMs: number;
   segmentCount: number;
   renditions: { height: number; width: number; bandwidth: number }[];
@@ -86,6 +88,8 @@ interface Title {
   dir: string;
   rungs: Rung[];
   frameRate: number;
+  /** This title's segment length (s): a third of the title is a whole number of segments (segment-layout.ts). */
+  segmentSeconds: number;
   probes: ProbeResult[];
   assets: TitleAssets;
   /** Stops this version's work: its file changed or went away, or the library is closing. */
@@ -273,6 +277,7 @@ export class MediaLibrary extends EventEmitter {
       dir: titleCacheDir(this.opts.cacheDir, scanned.name, key),
       rungs: [],
       frameRate: 30,
+      segmentSeconds: this.segmentSeconds,
       probes: [],
       assets: { poster: false, subtitles: [] },
       abort: new AbortController(),
@@ -351,8 +356,16 @@ export class MediaLibrary extends EventEmitter {
       ? t.scanned.sources.map((s, i) => rungFor(s.declaredHeight!, probes[i]!.width, probes[i]!.height, probes[i]!.hasAudio, t.frameRate))
       : planLadder(main.width, main.height, main.hasAudio, t.frameRate);
     t.info.durationMs = main.durationMs;
-    t.info.segmentCount = Math.ceil(main.durationMs / t.info.segmentMs);
+    this.layOut(t, main);
     t.info.renditions = t.rungs.map((r) => ({ height: r.height, width: r.width, bandwidth: r.bandwidth }));
+  }
+
+  /** Cuts the title so that each third is a whole number of segments (the thirds policy is exact by frames). */
+  private layOut(t: Title, main: ProbeResult): void {
+    const layout = segmentLayout(main.videoDurationMs ?? main.durationMs, this.segmentSeconds);
+    t.segmentSeconds = layout.seconds;
+    t.info.segmentMs = layout.seconds * 1000;
+    t.info.segmentCount = layout.count;
   }
 
   private fromManifest(t: Title, m: Manifest): void {
@@ -361,6 +374,7 @@ export class MediaLibrary extends EventEmitter {
     t.rungs = m.rungs;
     t.frameRate = m.frameRate ?? Math.min(60, main.frameRate);
     t.info.durationMs = main.durationMs;
+    this.layOut(t, main);
     t.info.renditions = t.rungs.map((r) => ({ height: r.height, width: r.width, bandwidth: r.bandwidth }));
     this.setAssets(t, m.assets ?? { poster: false, subtitles: [] });
   }
@@ -476,7 +490,7 @@ export class MediaLibrary extends EventEmitter {
       outDir: t.dir,
       durationMs: t.info.durationMs,
       frameRate: t.frameRate,
-      segmentSeconds: this.segmentSeconds,
+      segmentSeconds: t.segmentSeconds,
       signal,
       onProgress: (percent, speed) => {
         t.info.progress = percent;
@@ -484,9 +498,9 @@ export class MediaLibrary extends EventEmitter {
         this.emit('progress', { name, percent, speed });
       },
     });
-    const plan = thumbnailPlan(t.info.durationMs, t.rungs[0]!.width, t.rungs[0]!.height, this.segmentSeconds);
+    const plan = thumbnailPlan(t.info.durationMs, t.rungs[0]!.width, t.rungs[0]!.height, t.segmentSeconds);
     try {
-      await makeThumbnails(this.ffmpeg, join(rungDir(t.dir, t.rungs[0]!.height), 'index.m3u8'), plan, t.dir, this.segmentSeconds, signal);
+      await makeThumbnails(this.ffmpeg, join(rungDir(t.dir, t.rungs[0]!.height), 'index.m3u8'), plan, t.dir, t.segmentSeconds, signal);
       assets.thumbnails = plan;
     } catch (e) {
       if (signal.aborted) throw e;

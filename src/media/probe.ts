@@ -14,6 +14,8 @@ export interface EmbeddedSubtitle {
 /** What ingest needs to know of a source file. */
 export interface ProbeResult {
   durationMs: number;
+  /** The video stream's own duration, when the container states it (audio often runs a little longer). */
+  videoDurationMs?: number;
   width: number;
   height: number;
   hasAudio: boolean;
@@ -85,8 +87,10 @@ export function fromFfprobe(stdout: string): ProbeResult {
   const subtitles = (info.streams ?? [])
     .filter((s) => s.codec_type === 'subtitle')
     .map((s, index) => ({ index, codec: s.codec_name ?? '', language: s.tags?.language ?? '', title: s.tags?.title ?? '' }));
+  const videoDuration = Number(video.duration);
   return {
     durationMs: Math.round(duration * 1000),
+    ...(videoDuration > 0 ? { videoDurationMs: Math.round(videoDuration * 1000) } : {}),
     width: video.width!,
     height: video.height!,
     hasAudio: !!info.streams?.some((s) => s.codec_type === 'audio'),

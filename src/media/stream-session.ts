@@ -111,7 +111,7 @@ export class StreamSession {
   private async run(): Promise<void> {
     const { library, title, streamId, policy, send } = this.o;
     send({
-      type: 'start', streamId, title: title.name, durationMs: title.durationMs, segmentMs: title.segmentMs,
+      type: 'start', streamId, title: title.name, durationMs: title.durationMs, segmentMs: Math.round(title.segmentMs),
       segmentCount: title.segmentCount, renditions: title.renditions, startSegment: this.next,
     });
     const heights = title.renditions.map((r) => r.height);
@@ -149,7 +149,7 @@ export class StreamSession {
         }
         const end = Math.min(data.byteLength, offset + this.chunkBytes);
         send({
-          type: 'chunk', streamId, index, height, startMs: index * title.segmentMs, durationMs, offset, total: data.byteLength,
+          type: 'chunk', streamId, index, height, startMs: Math.round(index * title.segmentMs), durationMs, offset, total: data.byteLength,
           data: data.subarray(offset, end), lastChunk: end === data.byteLength, seekGeneration: generation,
         });
         // Let chat frames and other clients go between chunks.

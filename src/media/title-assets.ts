@@ -50,7 +50,7 @@ export async function makePoster(ffmpeg: string, source: string, durationMs: num
   renameSync(tmp, out);
 }
 
-/** The sprite layout for a title: one thumbnail every `intervalS` seconds (a whole number of 2 s segments), THUMB_COLUMNS per row. */
+/** The sprite layout for a title: one thumbnail every `intervalS` seconds (a whole number of segments), THUMB_COLUMNS per row. */
 export function thumbnailPlan(durationMs: number, sourceWidth: number, sourceHeight: number, segmentSeconds = 2): ThumbnailAsset {
   const seconds = durationMs / 1000;
   const intervalS = Math.max(1, Math.ceil(seconds / MAX_THUMBNAILS / segmentSeconds)) * segmentSeconds;

@@ -61,7 +61,8 @@ export function cacheKey(sources: readonly Source[], segmentSeconds: number): st
     const st = statSync(s.file);
     h.update(`${s.file}\0${st.size}\0${st.mtimeMs}\0${s.declaredHeight ?? 0}\n`);
   }
-  h.update(`segment=${segmentSeconds}`);
+  // The layout's name: caches cut by an older rule are transcoded again.
+  h.update(`segment=thirds-of-${segmentSeconds}`);
   return h.digest('hex').slice(0, 16);
 }
 

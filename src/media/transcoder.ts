@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rung } from './ladder.js';
 import { MediaError } from './media-error.js';
+import { ffmpegSeconds } from './segment-layout.js';
 
 export interface TranscodeInput {
   file: string;
@@ -16,6 +17,7 @@ export interface TranscodeJob {
   outDir: string;
   durationMs: number;
   frameRate: number;
+  /** This title's segment length (segment-layout.ts): keyframes and cuts at its every multiple. */
   segmentSeconds: number;
   onProgress?: (percent: number, speed: number | undefined) => void;
   signal?: AbortSignal;
@@ -44,7 +46,9 @@ export function ladderArgs(job: TranscodeJob): string[] {
     for (const r of mine) filters.push(`[s${r.i}]scale=${r.rung.width}:${r.rung.height},format=yuv420p[o${r.i}]`);
   });
   args.push('-filter_complex', filters.join(';'));
-  const gop = Math.max(1, Math.round(job.frameRate * job.segmentSeconds));
+  // Keyframes come only from the forced ones (a segment of fractional length may run a frame over the GOP).
+  const gop = Math.max(1, Math.ceil(job.frameRate * job.segmentSeconds) + 1);
+  const seconds = ffmpegSeconds(job.segmentSeconds);
   job.rungs.forEach(({ rung, input }, i) => {
     const dir = rungDir(job.outDir, rung.height);
     args.push('-map', `[o${i}]`);
@@ -53,11 +57,11 @@ export function ladderArgs(job: TranscodeJob): string[] {
       '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', rung.profile, '-level', rung.level,
       '-b:v', String(rung.videoBitrate), '-maxrate', String(Math.round(rung.videoBitrate * 1.07)), '-bufsize', String(rung.videoBitrate * 2),
       '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
-      '-force_key_frames', `expr:gte(t,n_forced*${job.segmentSeconds})`,
+      '-force_key_frames', `expr:gte(t,n_forced*${seconds})`,
     );
     if (job.inputs[input]!.hasAudio) args.push('-c:a', 'aac', '-b:a', String(rung.audioBitrate), '-ac', '2', '-ar', '48000');
     args.push(
-      '-f', 'hls', '-hls_time', String(job.segmentSeconds), '-hls_playlist_type', 'event', '-hls_list_size', '0',
+      '-f', 'hls', '-hls_time', seconds, '-hls_playlist_type', 'event', '-hls_list_size', '0',
       '-hls_segment_type', 'mpegts', '-hls_flags', 'independent_segments',
       '-hls_segment_filename', join(dir, 'seg_%05d.ts'), join(dir, 'index.m3u8'),
     );
