@@ -24,6 +24,8 @@ export interface ServerConfig {
   /** Web app files to serve at /; null serves a short notice. */
   webRoot: string | null;
   limits: ServerLimits;
+  /** Accept a new, empty database beside an earlier run's certificate and HLS secret (a fresh registry on purpose). */
+  init?: boolean;
 }
 
 export interface ServerLimits {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../protocol/index.js';
 import {
-  openDatabase, SqliteAccountStore, SqliteConversationStore, SqliteDeviceQueueStore, SqliteKeyPackageStore, WalCheckpointer,
+  SqliteAccountStore, SqliteConversationStore, SqliteDeviceQueueStore, SqliteKeyPackageStore, WalCheckpointer,
   type SqliteDatabase,
 } from '../store/index.js';
 import type { ServerContext } from './context.js';
@@ -16,6 +16,7 @@ import { createLogger, type LogDestination, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
+import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
@@ -60,9 +61,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = defaultConfig(partial);
   const log = createLogger(config, options.logDestination);
+  const state = priorState(config.dataDir); // before the certificate is made: what an earlier run left
   const tls = await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey);
   const dbPath = join(config.dataDir, 'sealcast.db');
-  const db: SqliteDatabase = openDatabase(dbPath);
+  const db: SqliteDatabase = openInstanceDatabase(config.dataDir, dbPath, state, config.init ?? false);
   const checkpointer = new WalCheckpointer(db, dbPath, {
     onFallback: (reason) => log.warn({ reason }, 'database checkpoints are back on the server thread'),
   });

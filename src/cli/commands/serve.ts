@@ -32,6 +32,9 @@ Options (each also from an environment variable):
                          a pipe or file                      SEALCAST_LOG_FORMAT (auto)
   --admin NAME           this user sees which files failed and why (repeatable)
                                                          SEALCAST_ADMINS (comma-separated)
+  --init                 start a fresh, empty registry although the data directory holds an earlier
+                         run's certificate or HLS secret (without it, a missing or empty database there
+                         is refused: every name could be claimed again)
 
 Limits (environment only):
   SEALCAST_MAX_FRAME_BYTES (${DEFAULT_LIMITS.maxFrameBytes})   SEALCAST_MESSAGES_PER_SECOND (${DEFAULT_LIMITS.messagesPerSecond})
@@ -97,6 +100,7 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'log-file': { type: 'string' },
       'log-format': { type: 'string' },
       admin: { type: 'string', multiple: true },
+      init: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,6 +144,7 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logFormat: logFormat as ServerConfig['logFormat'],
     webRoot: values['web-root'] ?? env.SEALCAST_WEB_ROOT ?? defaultWebRoot(),
     limits,
+    ...(values.init ? { init: true } : {}),
   };
 }
 
