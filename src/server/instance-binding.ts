@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareDataDir } from './data-dir.js';
 import { createInstanceId, openDatabase, readInstanceId, type SqliteDatabase } from '../store/index.js';
 
 /** The data directory's copy of the database's instance id. */
@@ -37,7 +38,7 @@ function refuseNewRegistry(dbPath: string, state: string[], why: string): never 
  * refused unless `init` (a fresh registry on purpose); a database of another instance is refused.
  */
 export function openInstanceDatabase(dataDir: string, dbPath: string, state: string[], init: boolean): SqliteDatabase {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  prepareDataDir(dataDir);
   // Checked before opening: SQLite would otherwise create (or fill) the file.
   const missing = !existsSync(dbPath);
   if (!init && state.length > 0 && (missing || statSync(dbPath).size === 0)) {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './server-config.js';
 
@@ -19,7 +21,11 @@ export function createLogger(config: Pick<ServerConfig, 'logLevel' | 'logFile'>,
     base: { svc: 'sealcast' },
     redact: { paths: ['envelope', 'bundle', 'signature', 'token', '*.envelope', '*.bundle', '*.token'], remove: true },
   };
-  if (config.logFile) return pino(options, pino.destination({ dest: config.logFile, sync: false, mkdir: true }));
+  if (config.logFile) {
+    // Logs name users and events: readable by the operator only (a directory made here too, often the data directory).
+    mkdirSync(dirname(config.logFile), { recursive: true, mode: 0o700 });
+    return pino(options, pino.destination({ dest: config.logFile, sync: false, mode: 0o600 }));
+  }
   if (destination) return pino(options, destination);
   return pino(options);
 }
