@@ -45,6 +45,8 @@ test('TLS 1.3 only; security headers; /healthz and /metrics', async (t) => {
   const csp = String(home.headers['content-security-policy']);
   assert.match(csp, /script-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
+  // Scripts may talk to this server only (the socket is same-origin wss:, which 'self' covers).
+  assert.match(csp, /(^|; )connect-src 'self'(;|$)/);
   assert.equal(home.headers['referrer-policy'], 'no-referrer');
   assert.equal(home.headers['x-content-type-options'], 'nosniff');
 
@@ -60,6 +62,39 @@ test('TLS 1.3 only; security headers; /healthz and /metrics', async (t) => {
   assert.match(metrics.body, /^sealcast_logins_total [1-9]/m);
   await c.close();
   assert.equal((await get(`${server.httpsUrl}/nope`)).status, 404);
+});
+
+/** Handshake under TLS 1.2 offering one suite only: the negotiated suite, or why it failed. */
+function tls12With(port: number, cipher: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: cipher, rejectUnauthorized: false }, () => {
+      resolve(`${s.getProtocol()} ${s.getCipher().name}`);
+      s.end();
+    });
+    s.on('error', (e) => resolve(`refused: ${e.message}`));
+  });
+}
+
+test('the opt-in TLS 1.2 mode offers AEAD suites only; TLS 1.3 still works', async (t) => {
+  const server = await spawnServer({ args: ['--tls-min-version', 'TLSv1.2'] });
+  t.after(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+  // Positive control: the same handshake with a GCM suite succeeds (the certificate is ECDSA).
+  assert.equal(await tls12With(server.port, 'ECDHE-ECDSA-AES128-GCM-SHA256'), 'TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256');
+  assert.equal(await tls12With(server.port, 'ECDHE-ECDSA-CHACHA20-POLY1305'), 'TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305');
+  for (const cbc of ['ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA']) {
+    assert.match(await tls12With(server.port, cbc), /^refused: .*(handshake failure|no shared cipher)/i, cbc);
+  }
+  const tls13 = await new Promise<string>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
+      resolve(s.getProtocol() ?? '');
+      s.end();
+    });
+    s.on('error', reject);
+  });
+  assert.equal(tls13, 'TLSv1.3');
 });
 
 test('SIGTERM: clients are told to reconnect, the server exits within seconds, clients carry on after restart', async (t) => {

@@ -14,12 +14,15 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Headers on every HTTP answer: no inline scripts, no framing, no referrer (HLS tokens ride in URLs). */
+/**
+ * Headers on every HTTP answer: no inline scripts, no framing, no referrer (HLS tokens ride in URLs).
+ * connect-src 'self' (which covers wss: to this same host): an injected script cannot send anything elsewhere.
+ */
 export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader(
     'Content-Security-Policy',
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; " +
-      "connect-src 'self' wss:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   );
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -18,6 +18,7 @@ import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
 import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
+import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
 import { QueueFrames } from './mailbox/queue-frames.js';
@@ -109,7 +110,7 @@ export async function startServer(
   metrics.gauge('online_users', () => router.onlineCount);
   metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
 
-  const https: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: config.tlsMinVersion }, (req, res) => {
+  const https: Server = createServer(tlsServerOptions(tls, config.tlsMinVersion), (req, res) => {
     handleHttp(hub, req, res).catch((err: unknown) => {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'http handler failed');
       if (!res.headersSent) res.writeHead(500);
