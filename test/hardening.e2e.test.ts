@@ -11,9 +11,9 @@ import { RawClient } from './support/raw-client.js';
 import { sealcastBin } from './support/repo-root.js';
 import { removeDir, spawnServer, tempDir } from './support/server-process.js';
 
-function get(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    request(url, { rejectUnauthorized: false }, (res) => {
+    request(url, { rejectUnauthorized: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     }).on('error', reject).end();
@@ -95,6 +95,56 @@ test('the opt-in TLS 1.2 mode offers AEAD suites only; TLS 1.3 still works', asy
     s.on('error', reject);
   });
   assert.equal(tls13, 'TLSv1.3');
+});
+
+/** The server's log records with message `msg` (JSON lines of --log-file). */
+function logRecords(logFile: string, msg: string): Record<string, unknown>[] {
+  return readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === msg);
+}
+
+test('/metrics: refused to an address not allowed; with SEALCAST_METRICS_TOKEN, only with the bearer token', async (t) => {
+  const elsewhere = await spawnServer({ args: ['--metrics-allow', '192.0.2.1'] });
+  const tokened = await spawnServer({ env: { SEALCAST_METRICS_TOKEN: 'scrape-me-7' } });
+  t.after(async () => {
+    for (const s of [elsewhere, tokened]) {
+      await s.stop();
+      removeDir(s.dataDir);
+    }
+  });
+  const refused = await get(`${elsewhere.httpsUrl}/metrics`);
+  assert.equal(refused.status, 403);
+  assert.doesNotMatch(refused.body, /sealcast_/);
+  assert.equal((await get(`${elsewhere.httpsUrl}/healthz`)).status, 200, '/healthz stays open');
+
+  const none = await get(`${tokened.httpsUrl}/metrics`);
+  assert.equal(none.status, 401);
+  assert.equal(none.headers['www-authenticate'], 'Bearer');
+  assert.equal((await get(`${tokened.httpsUrl}/metrics`, { authorization: 'Bearer scrape-me-8' })).status, 401, 'wrong token');
+  const ok = await get(`${tokened.httpsUrl}/metrics`, { authorization: 'Bearer scrape-me-7' });
+  assert.equal(ok.status, 200);
+  assert.match(ok.body, /^sealcast_connections \d+/m);
+});
+
+test('client IP addresses are left out of the logs unless --log-addresses', async (t) => {
+  const quiet = await spawnServer();
+  const telling = await spawnServer({ args: ['--log-addresses'] });
+  t.after(async () => {
+    for (const s of [quiet, telling]) {
+      await s.kill9();
+      removeDir(s.dataDir);
+    }
+  });
+  for (const s of [quiet, telling]) {
+    const c = await testClient(s.url, 'located', { pin: s.fingerprintHex });
+    await c.close();
+    assert.equal(await s.stop(), 0); // flushes the log
+  }
+  const [q] = logRecords(quiet.logFile, 'logged in');
+  const [l] = logRecords(telling.logFile, 'logged in');
+  assert.equal(q?.user, 'located');
+  assert.equal('address' in q!, false, JSON.stringify(q));
+  assert.equal(l?.address, '127.0.0.1', 'positive control: with --log-addresses the address is there');
+  assert.ok(!readFileSync(quiet.logFile, 'utf8').includes('127.0.0.1'), 'no record carries it under another name');
 });
 
 test('SIGTERM: clients are told to reconnect, the server exits within seconds, clients carry on after restart', async (t) => {

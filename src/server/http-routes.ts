@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Hub } from './hub.js';
+import { metricsRefusal } from './metrics-access.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,7 +57,14 @@ export async function handleHttp(hub: Hub, req: IncomingMessage, res: ServerResp
       online: hub.onlineCount,
     }));
   }
-  if (url.pathname === '/metrics') return send(res, 200, 'text/plain; version=0.0.4', hub.metrics.render());
+  if (url.pathname === '/metrics') {
+    const refused = metricsRefusal(hub.config, req);
+    if (refused) {
+      if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      return send(res, refused.status, 'text/plain', refused.message + '\n');
+    }
+    return send(res, 200, 'text/plain; version=0.0.4', hub.metrics.render());
+  }
   if (url.pathname.startsWith('/hls/')) {
     hub.metrics.inc('hls_requests_total');
     if (hub.video && (await hub.video.serveHttp(req, res, url))) return;

@@ -15,6 +15,14 @@ export interface ServerConfig {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Log destination; defaults to stdout. */
   logFile?: string;
+  /** Put client IP addresses in log records (off by default: they are personal data). */
+  logAddresses?: boolean;
+  /**
+   * Who may read /metrics: client addresses allowed ('*' for any; default loopback only), and when set,
+   * a bearer token every scrape must carry as `Authorization: Bearer TOKEN`.
+   */
+  metricsAllow: string[];
+  metricsToken?: string;
   /** auto: readable lines on a terminal, JSON otherwise (cli/commands/serve.ts decides); the server itself always logs JSON records. */
   logFormat?: 'auto' | 'human' | 'json';
   /** Extra origins allowed to open the WebSocket (besides the server's own). */
@@ -91,6 +99,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   playsPerMinute: 30,
 };
 
+/** The default /metrics allow-list: scrapes from this machine only. */
+export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
+
 /** A config with sane defaults for everything but the data directory. */
 export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: string }): ServerConfig {
   return {
@@ -103,6 +114,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: stri
     allowedOrigins: [],
     admins: [],
     webRoot: null,
+    metricsAllow: [...LOOPBACK_ADDRESSES],
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...(overrides.limits ?? {}) },
   };

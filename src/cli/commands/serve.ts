@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestProgressPrinter } from '../ingest-progress.js';
 import { ServerConsole } from '../server-console.js';
 import { humanLogLine } from '../../server/human-log.js';
-import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
+import { startServer, formatFingerprint, DEFAULT_LIMITS, LOOPBACK_ADDRESSES, type ServerConfig, type ServerLimits } from '../../server/index.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
 
@@ -32,6 +33,11 @@ Options (each also from an environment variable):
                          a pipe or file                      SEALCAST_LOG_FORMAT (auto)
   --admin NAME           this user sees which files failed and why (repeatable)
                                                          SEALCAST_ADMINS (comma-separated)
+  --log-addresses        put client IP addresses in the logs (off: they are personal data)
+                                                         SEALCAST_LOG_ADDRESSES=1
+  --metrics-allow ADDR   address that may read /metrics (repeatable; * for any; default 127.0.0.1 and ::1)
+                                                         SEALCAST_METRICS_ALLOW (comma-separated)
+  (environment only)     SEALCAST_METRICS_TOKEN: /metrics also needs "Authorization: Bearer TOKEN"
   --init                 start a fresh, empty registry although the data directory holds an earlier
                          run's certificate or HLS secret (without it, a missing or empty database there
                          is refused: every name could be claimed again)
@@ -73,6 +79,13 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
 
 class UsageError extends Error {}
 
+/** A yes/no environment variable: 1/true/yes or 0/false/no (or unset). */
+function flagEnv(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || /^(0|false|no)$/i.test(raw)) return false;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  throw new UsageError(`${name} must be 1 or 0, got "${raw}"`);
+}
+
 function positiveNumber(name: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a non-negative number, got "${raw}"`);
@@ -101,6 +114,8 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'log-format': { type: 'string' },
       admin: { type: 'string', multiple: true },
       init: { type: 'boolean' },
+      'log-addresses': { type: 'boolean' },
+      'metrics-allow': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -127,6 +142,12 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const logFormat = values['log-format'] ?? env.SEALCAST_LOG_FORMAT ?? 'auto';
   if (!['auto', 'human', 'json'].includes(logFormat)) throw new UsageError('--log-format must be auto, human or json');
   if (logFormat === 'human' && logFile) throw new UsageError('--log-file writes JSON; --log-format human is for a terminal');
+  const metricsAllow = (values['metrics-allow'] ?? (env.SEALCAST_METRICS_ALLOW ?? '').split(',')).map((a) => a.trim()).filter(Boolean);
+  for (const a of metricsAllow) {
+    if (a !== '*' && isIP(a) === 0) throw new UsageError(`--metrics-allow takes an IP address or *, got "${a}"`);
+  }
+  const metricsToken = env.SEALCAST_METRICS_TOKEN;
+  const logAddresses = values['log-addresses'] ?? flagEnv('SEALCAST_LOG_ADDRESSES', env.SEALCAST_LOG_ADDRESSES);
   const admins = (values.admin ?? (env.SEALCAST_ADMINS ?? '').split(',')).map((n) => n.trim().toLowerCase()).filter(Boolean);
   return {
     host: values.host ?? env.SEALCAST_HOST ?? '127.0.0.1',
@@ -144,6 +165,9 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logFormat: logFormat as ServerConfig['logFormat'],
     webRoot: values['web-root'] ?? env.SEALCAST_WEB_ROOT ?? defaultWebRoot(),
     limits,
+    metricsAllow: metricsAllow.length > 0 ? metricsAllow : [...LOOPBACK_ADDRESSES],
+    ...(metricsToken ? { metricsToken } : {}),
+    ...(logAddresses ? { logAddresses: true } : {}),
     ...(values.init ? { init: true } : {}),
   };
 }
