@@ -169,16 +169,27 @@ export class MediaLibrary extends EventEmitter {
       this.track(generateSample(this.ffmpeg, this.opts.videosDir).then(() => this.scanNow()), 'making the sample video');
     }
     this.scanNow();
-    this.poller = setInterval(() => this.poll(), 300);
+    this.poller = setInterval(this.safely('polling the transcodes', () => this.poll()), 300);
     this.poller.unref();
     if (this.opts.watch) {
       this.watcher = new LibraryWatcher({
         dir: this.opts.videosDir,
-        rescan: () => this.scanNow(),
+        rescan: this.safely('rescanning the library', () => this.scanNow()),
         ...(this.opts.rescanIntervalMs ? { intervalMs: this.opts.rescanIntervalMs } : {}),
         onWatchError: (e) => this.log.warn({ dir: this.opts.videosDir, err: e.message }, 'cannot watch the library directory: changes are noticed by a rescan every 30 s'),
       });
     }
+  }
+
+  /** A timer callback: a throw there would end the server, so it is logged and the next tick tries again. */
+  private safely(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (e) {
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, `${what} failed`);
+      }
+    };
   }
 
   /** Runs `p` in the background; its failure is logged, and close() waits for it. */
@@ -224,7 +235,7 @@ export class MediaLibrary extends EventEmitter {
     if (result.unsettled.length > 0) {
       // Being written: look again once it has been quiet for the settle time.
       clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => this.scanNow(), this.settleMs + 100);
+      this.settleTimer = setTimeout(this.safely('rescanning the library', () => this.scanNow()), this.settleMs + 100);
       this.settleTimer.unref();
     }
     let changed = false;

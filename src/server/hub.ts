@@ -28,6 +28,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isServerError } from './server-error.js';
 import type { ServerConfig } from './server-config.js';
+import { guarded } from './timer-guard.js';
 import type { VideoHandler } from './video-handler.js';
 
 /**
@@ -79,9 +80,9 @@ export class Hub {
     this.connections.add(conn);
     this.metrics.inc('connections_total');
 
-    const loginTimer = setTimeout(() => {
+    const loginTimer = setTimeout(guarded((e) => this.log.error({ err: e.message }, 'login timer failed'), () => {
       if (!conn.authenticated) conn.close(CLOSE_CODES.AUTH_TIMEOUT, 'no login in time');
-    }, this.config.limits.loginTimeoutMs);
+    }), this.config.limits.loginTimeoutMs);
     loginTimer.unref();
 
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));

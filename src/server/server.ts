@@ -75,6 +75,7 @@ export async function startServer(
     maxPending: 4096,
     maxPendingBytes: 16 * 1024 * 1024,
     onWriteError: (e) => log.error({ err: e.message }, 'storing messages failed'),
+    onTimerError: (e) => log.error({ err: e.message }, 'mailbox flush failed'),
   });
   const conversations = new SqliteConversationStore(db);
   const registry = new Registry(new SqliteAccountStore(db), {
@@ -86,6 +87,7 @@ export async function startServer(
   const roster = new RosterBroadcast(
     () => [...router.receivers()].filter((c) => c.session?.protocol === 1),
     () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+    (e) => log.error({ err: e.message }, 'roster broadcast failed'),
   );
   const conversationView = new ConversationView(conversations);
   const ctx: ServerContext = {
@@ -93,6 +95,7 @@ export async function startServer(
     keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
     presence: new PresenceService({
       router, conversations, registry, roster, batchMs: () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+      onTimerError: (e) => log.error({ err: e.message }, 'presence broadcast failed'),
     }),
     roster, shuttingDown: () => stopping,
   };
