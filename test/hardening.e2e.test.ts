@@ -147,6 +147,46 @@ test('client IP addresses are left out of the logs unless --log-addresses', asyn
   assert.ok(!readFileSync(quiet.logFile, 'utf8').includes('127.0.0.1'), 'no record carries it under another name');
 });
 
+test('/healthz answers 503 with the reason when the disk is below the free-space watermark', async (t) => {
+  // The real statfs of the real disk, against a watermark no disk meets: what a full disk looks like.
+  const server = await spawnServer({ env: { SEALCAST_MIN_FREE_DISK_BYTES: String(10 ** 15) } });
+  t.after(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+  const health = await get(`${server.httpsUrl}/healthz`);
+  assert.equal(health.status, 503);
+  const body = JSON.parse(health.body);
+  assert.equal(body.status, 'unhealthy');
+  assert.match(body.problem, /^disk nearly full: \d+ bytes free for .+, below the 1000000000000000 watermark$/);
+});
+
+test('/healthz answers 503 while the database cannot be written (another process holds its write lock), 200 again after', async (t) => {
+  const server = await spawnServer();
+  t.after(async () => {
+    await server.stop();
+    removeDir(server.dataDir);
+  });
+  assert.equal((await get(`${server.httpsUrl}/healthz`)).status, 200, 'positive control');
+  const { default: Database } = await import('better-sqlite3');
+  const holder = new Database(join(server.dataDir, 'sealcast.db'));
+  t.after(() => holder.close());
+  holder.exec('BEGIN EXCLUSIVE');
+  const until = async (status: number) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const r = await get(`${server.httpsUrl}/healthz`);
+      if (r.status === status || Date.now() > deadline) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  const locked = await until(503);
+  assert.equal(locked.status, 503);
+  assert.match(JSON.parse(locked.body).problem, /^database cannot be written: database is locked/);
+  holder.exec('ROLLBACK');
+  assert.equal((await until(200)).status, 200);
+});
+
 test('SIGTERM: clients are told to reconnect, the server exits within seconds, clients carry on after restart', async (t) => {
   const root = tempDir('sealcast-term-');
   const dataDir = join(root, 'data');

@@ -51,8 +51,11 @@ export async function handleHttp(hub: Hub, req: IncomingMessage, res: ServerResp
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
   if (url.pathname === '/healthz') {
-    return send(res, hub.shuttingDown ? 503 : 200, 'application/json', JSON.stringify({
-      status: hub.shuttingDown ? 'shutting-down' : 'ok',
+    const problem = hub.shuttingDown ? null : hub.ctx.storageProblem();
+    const status = hub.shuttingDown ? 'shutting-down' : problem ? 'unhealthy' : 'ok';
+    return send(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({
+      status,
+      ...(problem ? { problem } : {}),
       connections: hub.connections.size,
       online: hub.onlineCount,
     }));

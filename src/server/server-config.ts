@@ -71,6 +71,8 @@ export interface ServerLimits {
   hlsTokenTtlMs: number;
   streamsPerConnection: number;
   playsPerMinute: number;
+  /** Below this many free bytes on the data directory's disk, /healthz answers 503. */
+  minFreeDiskBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -97,6 +99,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   hlsTokenTtlMs: 3600 * 1000,
   streamsPerConnection: 2,
   playsPerMinute: 30,
+  minFreeDiskBytes: 256 * 1024 * 1024,
 };
 
 /** The default /metrics allow-list: scrapes from this machine only. */

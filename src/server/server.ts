@@ -18,6 +18,7 @@ import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
 import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
+import { StorageHealth } from './storage-health.js';
 import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
@@ -90,6 +91,7 @@ export async function startServer(
     (e) => log.error({ err: e.message }, 'roster broadcast failed'),
   );
   const conversationView = new ConversationView(conversations);
+  const storage = new StorageHealth(db, config.dataDir, config.limits.minFreeDiskBytes);
   const ctx: ServerContext = {
     config, log, metrics, certFingerprint: tls.fingerprint, registry, router, mailbox, conversations, conversationView,
     keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
@@ -98,6 +100,7 @@ export async function startServer(
       onTimerError: (e) => log.error({ err: e.message }, 'presence broadcast failed'),
     }),
     roster, shuttingDown: () => stopping,
+    storageProblem: () => storage.problem(),
   };
   ensureEveryone(ctx);
   let video: VideoHandler | undefined;

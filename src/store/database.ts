@@ -173,7 +173,7 @@ export function openDatabase(path: string): SqliteDatabase {
     migrate(db);
     // A database that cannot be written would fail only later, in the middle of serving: find out now.
     try {
-      db.prepare("UPDATE meta SET value = value WHERE key = 'seq_reserved'").run();
+      probeWrite(db);
     } catch (w) {
       throw new StoreError('NOT_WRITABLE', `database ${path} cannot be written (${(w as Error).message}); sealcast will not start on it`, { cause: w });
     }
@@ -188,6 +188,21 @@ export function openDatabase(path: string): SqliteDatabase {
     );
   }
   return db;
+}
+
+/**
+ * One real write (a row rewritten with its own value): throws when the database cannot be written
+ * (read-only file or medium, another process holding the write lock, a full disk). `busyMs` bounds
+ * the wait for a lock; the connection's own busy timeout is put back after.
+ */
+export function probeWrite(db: SqliteDatabase, busyMs?: number): void {
+  const before = db.pragma('busy_timeout', { simple: true }) as number;
+  if (busyMs !== undefined) db.pragma(`busy_timeout = ${Math.floor(busyMs)}`);
+  try {
+    db.prepare("UPDATE meta SET value = value WHERE key = 'seq_reserved'").run();
+  } finally {
+    if (busyMs !== undefined) db.pragma(`busy_timeout = ${before}`);
+  }
 }
 
 function migrate(db: SqliteDatabase): void {

@@ -54,6 +54,7 @@ Limits (environment only):
   SEALCAST_MAX_STORED_BYTES_PER_SENDER (${DEFAULT_LIMITS.maxStoredBytesPerSender})  SEALCAST_MAX_STORED_BYTES_TOTAL (${DEFAULT_LIMITS.maxStoredBytesTotal})
   SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
   SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
+  SEALCAST_MIN_FREE_DISK_BYTES (${DEFAULT_LIMITS.minFreeDiskBytes}): /healthz answers 503 below it
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -75,6 +76,7 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['queueWindowItems', 'SEALCAST_QUEUE_WINDOW_ITEMS', 1],
   ['maxKeyPackagesPerDevice', 'SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE', 1],
   ['maxConversationsPerAccount', 'SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT', 1],
+  ['minFreeDiskBytes', 'SEALCAST_MIN_FREE_DISK_BYTES', 1],
 ];
 
 class UsageError extends Error {}
