@@ -1,7 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import type { Hub } from './hub.js';
+import type { Logger } from './logger.js';
 import { metricsRefusal } from './metrics-access.js';
 
 const MIME: Record<string, string> = {
@@ -73,10 +75,10 @@ export async function handleHttp(hub: Hub, req: IncomingMessage, res: ServerResp
     if (hub.video && (await hub.video.serveHttp(req, res, url))) return;
     return send(res, 404, 'text/plain', 'not found\n');
   }
-  return serveStatic(hub.config.webRoot, url.pathname, res);
+  return serveStatic(hub.config.webRoot, url.pathname, res, hub.log);
 }
 
-function serveStatic(root: string | null, pathname: string, res: ServerResponse): void {
+function serveStatic(root: string | null, pathname: string, res: ServerResponse, log: Pick<Logger, 'warn'>): void {
   if (!root) {
     if (pathname === '/' || pathname === '/index.html') return send(res, 200, MIME['.html']!, NOTICE);
     return send(res, 404, 'text/plain', 'not found\n');
@@ -96,13 +98,19 @@ function serveStatic(root: string | null, pathname: string, res: ServerResponse)
     const st = statSync(file);
     if (!st.isFile()) return send(res, 404, 'text/plain', 'not found\n');
     size = st.size;
-  } catch {
-    return send(res, 404, 'text/plain', 'not found\n');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return send(res, 404, 'text/plain', 'not found\n');
+    throw e; // unreadable (permissions, I/O): a logged 500, not a "not found" that hides it
   }
   res.writeHead(200, {
     'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
     'Content-Length': size,
     'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600',
   });
-  createReadStream(file).pipe(res);
+  // pipeline, not pipe: a read that fails after the stat (the file replaced by a new build) would
+  // otherwise be an unhandled 'error' event, which ends the process.
+  pipeline(createReadStream(file), res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn({ file: rel, err: err.message }, 'static file read failed');
+  });
 }
