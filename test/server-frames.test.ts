@@ -169,3 +169,19 @@ test('an Error reply to a frame refused by its field checks, or for its size, na
   assert.equal(big.req, 9);
   assert.equal(await c.waitClose(), 1009);
 });
+
+test('a frame refused by the frame rate limit is answered with its own req', async (t) => {
+  // 5 frames a second, 10 at once: the 11th ping is over the limit (the shared server's 200/400 would
+  // close the connection for frames in flight first).
+  const dir = tempDir();
+  const slow = await startServer({ dataDir: dir, port: 0, logLevel: 'silent', limits: { framesPerSecond: 5 } as never });
+  t.after(async () => {
+    await slow.close();
+    removeDir(dir);
+  });
+  const { client } = await rawLogin(slow.url, 'hasty');
+  for (let i = 0; i < 30; i++) client.send({ req: 10_000 + i, body: { case: 'ping', value: { ts: 1n } } });
+  const limited = await client.waitFor((f) => errorName(f) === 'RATE_LIMITED');
+  assert.ok(limited.req > 10_000 && limited.req < 10_030, `req ${limited.req}`);
+  client.close();
+});
