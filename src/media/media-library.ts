@@ -303,7 +303,7 @@ export class MediaLibrary extends EventEmitter {
     const holder = lockHolder(`${t.dir}.lock`);
     if (holder !== undefined && holder !== process.pid && processAlive(holder)) return; // another process is writing it
     // Our own transcode (if any) is being killed: remove what it wrote once it has stopped.
-    setTimeout(() => rmSync(t.dir, { recursive: true, force: true }), 500).unref();
+    setTimeout(this.safely('removing a retired cache', () => rmSync(t.dir, { recursive: true, force: true })), 500).unref();
   }
 
   /** Cached: ready from the manifest. Otherwise probe the sources and queue the transcode. */

@@ -38,7 +38,7 @@ export interface DeviceMailboxOptions {
   maxPendingBytes: number;
   /** A write failed (disk full, I/O error): its senders are told, this logs it. */
   onWriteError?: (e: Error) => void;
-  /** A flush run from a timer or microtask failed past the store (a sender's callback): logged, never thrown. */
+  /** A sender's callback (or a flush run from a timer or microtask) failed past the store: logged, never thrown. */
   onTimerError?: TimerErrorSink;
 }
 
@@ -304,7 +304,8 @@ export class DeviceMailbox {
   private settle(p: Pending, result: Settled): void {
     if (!this.queue.delete(p.key)) return;
     this.queuedBytes -= p.input.payload.byteLength;
-    for (const cb of p.onSettled) cb(result);
+    // One sender's failing callback must not keep the others from hearing how their message went.
+    for (const cb of p.onSettled) guarded(this.opts.onTimerError ?? stderrSink, () => cb(result))();
   }
 
   /** Reads the byte counts again (after rows moved between devices outside the mailbox). */
