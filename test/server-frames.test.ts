@@ -154,3 +154,34 @@ test('live fuzz: 100,000 random and mutated frames, before and after login, all 
     removeDir(fuzzDir);
   }
 });
+
+test('an Error reply to a frame refused by its field checks, or for its size, names the frame\'s req', async () => {
+  const c = await RawClient.connect(server.url);
+  await c.waitFor((f) => f.body.case === 'challenge');
+  // Decodes, then fails validation (an id of 3 bytes): the reply used to come back as req 0.
+  c.send({ req: 7, body: { case: 'send', value: { id: new Uint8Array(3), to: 'bob', toAll: false, envelope: new Uint8Array(10) } } });
+  const bad = await c.waitFor((f) => f.body.case === 'error');
+  assert.equal(errorName(bad), 'BAD_FRAME');
+  assert.equal(bad.req, 7);
+  // Over the frame limit (never decoded): the req is still read from its first bytes.
+  c.sendRaw(encodeClientFrame({ req: 9, body: { case: 'send', value: { id: new Uint8Array(16), to: 'bob', toAll: false, envelope: new Uint8Array(64 * 1024) } } }));
+  const big = await c.waitFor((f) => errorName(f) === 'FRAME_TOO_LARGE');
+  assert.equal(big.req, 9);
+  assert.equal(await c.waitClose(), 1009);
+});
+
+test('a frame refused by the frame rate limit is answered with its own req', async (t) => {
+  // 5 frames a second, 10 at once: the 11th ping is over the limit (the shared server's 200/400 would
+  // close the connection for frames in flight first).
+  const dir = tempDir();
+  const slow = await startServer({ dataDir: dir, port: 0, logLevel: 'silent', limits: { framesPerSecond: 5 } as never });
+  t.after(async () => {
+    await slow.close();
+    removeDir(dir);
+  });
+  const { client } = await rawLogin(slow.url, 'hasty');
+  for (let i = 0; i < 30; i++) client.send({ req: 10_000 + i, body: { case: 'ping', value: { ts: 1n } } });
+  const limited = await client.waitFor((f) => errorName(f) === 'RATE_LIMITED');
+  assert.ok(limited.req > 10_000 && limited.req < 10_030, `req ${limited.req}`);
+  client.close();
+});

@@ -181,6 +181,7 @@ export function toCliError(e: unknown): CliError {
       case 'CONNECT_FAILED':
         return new CliError(e.message, EXIT.UNREACHABLE);
       case 'BAD_URL':
+      case 'BAD_POLICY': // fixed:999p for a title without that height: the argument is wrong
       case 'TOO_LARGE':
       case 'BAD_RECIPIENT':
       case 'UNKNOWN_CONVERSATION':

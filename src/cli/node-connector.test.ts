@@ -15,6 +15,10 @@ test('server addresses: wss and https, /ws appended, ports kept, 8443 when none'
   assert.throws(() => normalizeUrl('http://localhost:8443'), /needs TLS/);
   assert.throws(() => normalizeUrl('wss://user:pw@localhost:8443'), /user name/);
   assert.throws(() => normalizeUrl('wss://'), /not a server address/);
+  for (const typo of ['http//localhost:8443', 'https//localhost:8443', 'wss//localhost', 'https:/localhost:8443', 'wss:localhost']) {
+    assert.throws(() => normalizeUrl(typo), (e: Error) => /not a server address: ".*" \(did you mean wss:\/\/localhost(:8443)?\?\)/.test(e.message), typo);
+  }
+  assert.equal(normalizeUrl('http:8443').hostPort, 'http:8443', 'a host named like a scheme, with a port, is a host');
 });
 
 test('fingerprints: hex, colon-separated (as serve prints them), SHA256: prefix', () => {

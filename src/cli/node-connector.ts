@@ -7,6 +7,16 @@ import { ClientError, type Connector, type SocketLike } from '../client/index.js
 export const DEFAULT_PORT = 8443;
 
 /**
+ * "http//host:8443", "https:/host", "wss:host": a scheme typed wrong. Taken as a bare host name it
+ * became "wss://http:8443//host…" and a confusing connection error; it is a usage error instead.
+ */
+export function schemeTypo(text: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return false; // a well-formed scheme
+  if (/^[a-z0-9.-]+:\d+(\/|$)/i.test(text)) return false; // host:port
+  return /^(https?|wss?)(:|\/\/)/i.test(text);
+}
+
+/**
  * wss://host:port/ws from what a user types: wss:// or https:// (or a bare
  * host[:port]), with or without the /ws path. An explicit port is always kept
  * (also :443, which the URL parser would otherwise drop as the default); no port
@@ -14,6 +24,9 @@ export const DEFAULT_PORT = 8443;
  */
 export function normalizeUrl(raw: string): { url: string; hostPort: string } {
   let text = raw.trim();
+  if (schemeTypo(text)) {
+    throw new ClientError('BAD_URL', `not a server address: "${raw}" (did you mean ${text.replace(/^[a-z]+[:/]*/i, 'wss://')}?)`);
+  }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `wss://${text}`;
   let u: URL;
   try {

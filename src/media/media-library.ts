@@ -173,16 +173,27 @@ export class MediaLibrary extends EventEmitter {
       this.track(generateSample(this.ffmpeg, this.opts.videosDir).then(() => this.scanNow()), 'making the sample video');
     }
     this.scanNow();
-    this.poller = setInterval(() => this.poll(), 300);
+    this.poller = setInterval(this.safely('polling the transcodes', () => this.poll()), 300);
     this.poller.unref();
     if (this.opts.watch) {
       this.watcher = new LibraryWatcher({
         dir: this.opts.videosDir,
-        rescan: () => this.scanNow(),
+        rescan: this.safely('rescanning the library', () => this.scanNow()),
         ...(this.opts.rescanIntervalMs ? { intervalMs: this.opts.rescanIntervalMs } : {}),
         onWatchError: (e) => this.log.warn({ dir: this.opts.videosDir, err: e.message }, 'cannot watch the library directory: changes are noticed by a rescan every 30 s'),
       });
     }
+  }
+
+  /** A timer callback: a throw there would end the server, so it is logged and the next tick tries again. */
+  private safely(what: string, fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (e) {
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, `${what} failed`);
+      }
+    };
   }
 
   /** Runs `p` in the background; its failure is logged, and close() waits for it. */
@@ -228,7 +239,7 @@ export class MediaLibrary extends EventEmitter {
     if (result.unsettled.length > 0) {
       // Being written: look again once it has been quiet for the settle time.
       clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => this.scanNow(), this.settleMs + 100);
+      this.settleTimer = setTimeout(this.safely('rescanning the library', () => this.scanNow()), this.settleMs + 100);
       this.settleTimer.unref();
     }
     let changed = false;
@@ -297,7 +308,7 @@ export class MediaLibrary extends EventEmitter {
     const holder = lockHolder(`${t.dir}.lock`);
     if (holder !== undefined && holder !== process.pid && processAlive(holder)) return; // another process is writing it
     // Our own transcode (if any) is being killed: remove what it wrote once it has stopped.
-    setTimeout(() => rmSync(t.dir, { recursive: true, force: true }), 500).unref();
+    setTimeout(this.safely('removing a retired cache', () => rmSync(t.dir, { recursive: true, force: true })), 500).unref();
   }
 
   /** Cached: ready from the manifest. Otherwise probe the sources and queue the transcode. */
@@ -573,17 +584,30 @@ export class MediaLibrary extends EventEmitter {
     return out.replace(/(?:\/[^\s/:'"]+)+\/([^\s/:'"]+)/g, '$1');
   }
 
-  private rungPlaylist(t: Title, height: number): string {
+  /**
+   * A rung's playlist as ffmpeg wrote it; null when it is not written yet. Any other failure (unreadable,
+   * not a file) is thrown: an empty playlist would look like a title with nothing in it.
+   */
+  private rungPlaylist(t: Title, height: number): string | null {
+    const file = join(rungDir(t.dir, height), 'index.m3u8');
     try {
-      return readFileSync(join(rungDir(t.dir, height), 'index.m3u8'), 'utf8');
-    } catch {
-      return '';
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new Error(`cannot read the playlist ${file} of "${t.info.name}": ${(e as Error).message}`, { cause: e });
     }
   }
 
   private refreshSegments(t: Title): void {
     if (t.rungs.length === 0 || !t.dir) return;
-    const counts = t.rungs.map((r) => segmentDurations(this.rungPlaylist(t, r.height)).length);
+    let counts: number[];
+    try {
+      counts = t.rungs.map((r) => segmentDurations(this.rungPlaylist(t, r.height) ?? '').length);
+    } catch (e) {
+      // Called from the poller: logged, and the count stays what it was (nothing new is announced).
+      this.log.error({ title: t.info.name, err: (e as Error).message }, 'cannot count segments');
+      return;
+    }
     const available = Math.min(...counts);
     if (available !== t.info.segmentsAvailable) {
       t.info.segmentsAvailable = available;
@@ -652,7 +676,7 @@ export class MediaLibrary extends EventEmitter {
   /** Duration (ms) of segment `index` as written by ffmpeg, falling back to the nominal length. */
   segmentDurationMs(name: string, index: number): number {
     const t = this.title(name);
-    const d = segmentDurations(this.rungPlaylist(t, t.rungs[0]!.height))[index];
+    const d = segmentDurations(this.rungPlaylist(t, t.rungs[0]!.height) ?? '')[index];
     return d !== undefined ? Math.round(d * 1000) : t.info.segmentMs;
   }
 
@@ -691,7 +715,10 @@ export class MediaLibrary extends EventEmitter {
   mediaPlaylist(name: string, height: number, query: string): string {
     const t = this.title(name);
     if (!t.rungs.some((r) => r.height === height)) throw new MediaError('UNKNOWN_TITLE', `no ${height}p rendition`);
-    return rewriteMediaPlaylist(this.rungPlaylist(t, height), query, t.info.state === 'ready');
+    const playlist = this.rungPlaylist(t, height);
+    // Not written yet is normal while transcoding (no segments so far); gone from a ready title is a fault.
+    if (playlist === null && t.info.state === 'ready') throw new Error(`the ${height}p playlist of "${t.info.name}" is missing from the cache`);
+    return rewriteMediaPlaylist(playlist ?? '', query, t.info.state === 'ready');
   }
 
   /** The poster or the thumbnail sprite (JPEG) of a title, when it was made. */

@@ -6,3 +6,4 @@ export * from './names.js';
 export * from './mls-framing.js';
 export * from './protocol-error.js';
 export * from './gen/sealcast_pb.js';
+export * from './frame-req.js';

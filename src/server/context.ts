@@ -30,6 +30,8 @@ export interface ServerContext {
   readonly presence: PresenceService;
   /** v1 sessions' roster news (RosterUpdates), batched. */
   readonly roster: RosterBroadcast;
+  /** Why storing would fail now (full disk, unwritable database), or null; /healthz reports it. */
+  readonly storageProblem: () => string | null;
   /** The server is stopping: no presence news goes out. */
   readonly shuttingDown: () => boolean;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isMediaError, type MediaLibrary, type TitleInfo } from '../media/index.js';
 import type { HlsTokens } from './hls-token.js';
 import { deny, sendBytes, sendText } from './http-replies.js';
+import type { Logger } from './logger.js';
 
 /**
  * The HLS URL scheme, in one place: every URL of a title is under /hls/TITLE/ and carries the
@@ -19,6 +20,8 @@ function base(title: string): string {
 }
 
 const JPEG = 'image/jpeg';
+/** One answer for a missing, expired or wrong token, whether or not the title exists. */
+const FORBIDDEN = 'missing, expired or wrong token';
 const VTT = 'text/vtt; charset=utf-8';
 
 /**
@@ -27,7 +30,9 @@ const VTT = 'text/vtt; charset=utf-8';
  * other part against a fixed pattern before anything touches the filesystem; the files read are the
  * title's own (the client's path never becomes a file name). A missing or wrong token is 403.
  */
-export async function serveHls(library: MediaLibrary, tokens: HlsTokens, req: IncomingMessage, res: ServerResponse, url: URL): Promise<true> {
+export async function serveHls(
+  library: MediaLibrary, tokens: HlsTokens, req: IncomingMessage, res: ServerResponse, url: URL, log: Pick<Logger, 'warn'>,
+): Promise<true> {
   const parts = url.pathname.split('/').slice(2);
   if (parts.length < 2 || parts.length > 3) return deny(res, 404, 'not found');
   let titleName: string;
@@ -36,6 +41,10 @@ export async function serveHls(library: MediaLibrary, tokens: HlsTokens, req: In
   } catch {
     return deny(res, 400, 'bad title');
   }
+  const token = url.searchParams.get('token') ?? '';
+  // The token is checked before the catalogue (it names the title it is for): without a valid one, a title
+  // that exists and one that does not get the same answer, so the library cannot be probed by name.
+  if (!tokens.verify(token, titleName)) return deny(res, 403, FORBIDDEN);
   let title: TitleInfo;
   try {
     title = library.resolveTitle(titleName);
@@ -44,8 +53,6 @@ export async function serveHls(library: MediaLibrary, tokens: HlsTokens, req: In
     return deny(res, 404, 'unknown title');
   }
   if (title.name !== titleName) return deny(res, 404, 'unknown title'); // file-name aliases are for PLAY, not URLs
-  const token = url.searchParams.get('token') ?? '';
-  if (!tokens.verify(token, title.name)) return deny(res, 403, 'missing, expired or wrong token');
   const query = `token=${encodeURIComponent(token)}`;
   try {
     if (parts.length === 2) {
@@ -80,7 +87,12 @@ export async function serveHls(library: MediaLibrary, tokens: HlsTokens, req: In
   } catch (e) {
     // Asked for something this title does not have (yet): a poster still being made, a subtitle index too high.
     if (isMediaError(e)) return deny(res, 404, 'not found');
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return deny(res, 404, 'not found');
-    throw e;
+    // A file the catalogue promised is gone (a title being transcoded again, or a damaged cache): worth a line.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      log.warn({ title: title.name, file: parts.slice(1).join('/'), err: (e as Error).message }, 'HLS file missing');
+      return deny(res, 404, 'not found');
+    }
+    throw e; // unreadable: a logged 500 (http-routes.ts), never an empty 200
+
   }
 }

@@ -1,7 +1,10 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import type { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import { metricsRefusal } from './metrics-access.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,12 +17,15 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Headers on every HTTP answer: no inline scripts, no framing, no referrer (HLS tokens ride in URLs). */
+/**
+ * Headers on every HTTP answer: no inline scripts, no framing, no referrer (HLS tokens ride in URLs).
+ * connect-src 'self' (which covers wss: to this same host): an injected script cannot send anything elsewhere.
+ */
 export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader(
     'Content-Security-Policy',
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; " +
-      "connect-src 'self' wss:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   );
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -47,22 +53,32 @@ export async function handleHttp(hub: Hub, req: IncomingMessage, res: ServerResp
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
   if (url.pathname === '/healthz') {
-    return send(res, hub.shuttingDown ? 503 : 200, 'application/json', JSON.stringify({
-      status: hub.shuttingDown ? 'shutting-down' : 'ok',
+    const problem = hub.shuttingDown ? null : hub.ctx.storageProblem();
+    const status = hub.shuttingDown ? 'shutting-down' : problem ? 'unhealthy' : 'ok';
+    return send(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({
+      status,
+      ...(problem ? { problem } : {}),
       connections: hub.connections.size,
       online: hub.onlineCount,
     }));
   }
-  if (url.pathname === '/metrics') return send(res, 200, 'text/plain; version=0.0.4', hub.metrics.render());
+  if (url.pathname === '/metrics') {
+    const refused = metricsRefusal(hub.config, req);
+    if (refused) {
+      if (refused.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      return send(res, refused.status, 'text/plain', refused.message + '\n');
+    }
+    return send(res, 200, 'text/plain; version=0.0.4', hub.metrics.render());
+  }
   if (url.pathname.startsWith('/hls/')) {
     hub.metrics.inc('hls_requests_total');
     if (hub.video && (await hub.video.serveHttp(req, res, url))) return;
     return send(res, 404, 'text/plain', 'not found\n');
   }
-  return serveStatic(hub.config.webRoot, url.pathname, res);
+  return serveStatic(hub.config.webRoot, url.pathname, res, hub.log);
 }
 
-function serveStatic(root: string | null, pathname: string, res: ServerResponse): void {
+function serveStatic(root: string | null, pathname: string, res: ServerResponse, log: Pick<Logger, 'warn'>): void {
   if (!root) {
     if (pathname === '/' || pathname === '/index.html') return send(res, 200, MIME['.html']!, NOTICE);
     return send(res, 404, 'text/plain', 'not found\n');
@@ -82,13 +98,19 @@ function serveStatic(root: string | null, pathname: string, res: ServerResponse)
     const st = statSync(file);
     if (!st.isFile()) return send(res, 404, 'text/plain', 'not found\n');
     size = st.size;
-  } catch {
-    return send(res, 404, 'text/plain', 'not found\n');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return send(res, 404, 'text/plain', 'not found\n');
+    throw e; // unreadable (permissions, I/O): a logged 500, not a "not found" that hides it
   }
   res.writeHead(200, {
     'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
     'Content-Length': size,
     'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600',
   });
-  createReadStream(file).pipe(res);
+  // pipeline, not pipe: a read that fails after the stat (the file replaced by a new build) would
+  // otherwise be an unhandled 'error' event, which ends the process.
+  pipeline(createReadStream(file), res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn({ file: rel, err: err.message }, 'static file read failed');
+  });
 }

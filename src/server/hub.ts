@@ -8,6 +8,7 @@ import {
   LIMITS,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_2,
+  requestNumberOf,
   type ClientFrame,
 } from '../protocol/index.js';
 import { ClientConnection } from './client-connection.js';
@@ -27,6 +28,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isServerError } from './server-error.js';
 import type { ServerConfig } from './server-config.js';
+import { guarded } from './timer-guard.js';
 import type { VideoHandler } from './video-handler.js';
 
 /**
@@ -78,9 +80,9 @@ export class Hub {
     this.connections.add(conn);
     this.metrics.inc('connections_total');
 
-    const loginTimer = setTimeout(() => {
+    const loginTimer = setTimeout(guarded((e) => this.log.error({ err: e.message }, 'login timer failed'), () => {
       if (!conn.authenticated) conn.close(CLOSE_CODES.AUTH_TIMEOUT, 'no login in time');
-    }, this.config.limits.loginTimeoutMs);
+    }), this.config.limits.loginTimeoutMs);
     loginTimer.unref();
 
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -113,20 +115,21 @@ export class Hub {
       conn.close(CLOSE_CODES.PROTOCOL_VIOLATION, 'text frame');
       return;
     }
+    const bytes = toBytes(data);
     if (!conn.frames.take()) {
       this.metrics.inc('dropped_by_limit_total');
-      conn.sendError(0, 'RATE_LIMITED', 'too many frames; slow down');
+      conn.sendError(requestNumberOf(bytes), 'RATE_LIMITED', 'too many frames; slow down');
       if (++conn.violations >= this.config.limits.maxViolations) conn.close(CLOSE_CODES.RATE_LIMITED, 'rate limit');
       return;
     }
-    const bytes = toBytes(data);
     let frame: ClientFrame;
     try {
       frame = decodeClientFrame(bytes, this.config.limits.maxFrameBytes);
     } catch (e) {
       this.metrics.inc('protocol_errors_total');
       if (!isProtocolError(e)) throw e;
-      conn.sendError(0, e.code, e.message);
+      // The request it answers, when the bytes name one: a refused field must not leave the client waiting.
+      conn.sendError(requestNumberOf(bytes), e.code, e.message);
       if (e.code === 'FRAME_TOO_LARGE') conn.close(CLOSE_CODES.TOO_LARGE, 'frame too large');
       else if (++conn.violations >= this.config.limits.maxViolations) {
         conn.close(CLOSE_CODES.PROTOCOL_VIOLATION, 'too many malformed frames');

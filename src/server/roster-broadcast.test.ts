@@ -71,3 +71,22 @@ test('the window grows with the clients online, within 20 ms – 1 s by default'
   assert.equal(rosterBatchDelayMs(1_000_000, 20), 1000);
   assert.equal(rosterBatchDelayMs(10, 5), 5);
 });
+
+test('a send that throws in the batch timer is reported, not thrown (an uncaught timer error ends the process)', async () => {
+  const failures: Error[] = [];
+  const broken: RosterRecipient = {
+    sendEncoded: () => {
+      throw new Error('socket state broken');
+    },
+  };
+  const roster = new RosterBroadcast(() => [broken], () => 5, (e) => failures.push(e));
+  roster.add({ event: RosterUpdate_Event.JOINED, peer: peer('erin') });
+  for (let i = 0; i < 100 && failures.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(failures.map((e) => e.message), ['socket state broken']);
+  // The next window works as before.
+  const a = new Inbox();
+  const healthy = new RosterBroadcast(() => [a], () => 5, (e) => failures.push(e));
+  healthy.add({ event: RosterUpdate_Event.JOINED, peer: peer('finn') });
+  for (let i = 0; i < 100 && a.frames.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(a.names(), [['1:finn']]);
+});

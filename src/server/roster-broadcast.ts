@@ -1,3 +1,4 @@
+import { guarded, stderrSink, type TimerErrorSink } from './timer-guard.js';
 import { encodeServerFrame, type RosterUpdate_Event } from '../protocol/index.js';
 import type { PeerInfoInit } from './peer-info.js';
 
@@ -37,11 +38,12 @@ export class RosterBroadcast {
   constructor(
     private readonly recipients: () => Iterable<RosterRecipient>,
     private readonly delayMs: () => number,
+    private readonly onTimerError: TimerErrorSink = stderrSink,
   ) {}
 
   add(change: RosterChange): void {
     this.pending.push(change);
-    this.timer ??= setTimeout(() => this.flush(), this.delayMs());
+    this.timer ??= setTimeout(guarded(this.onTimerError, () => this.flush()), this.delayMs());
   }
 
   /** Sends what is pending now: before a message is routed, so news of its sender comes first. */

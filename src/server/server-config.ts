@@ -15,6 +15,14 @@ export interface ServerConfig {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Log destination; defaults to stdout. */
   logFile?: string;
+  /** Put client IP addresses in log records (off by default: they are personal data). */
+  logAddresses?: boolean;
+  /**
+   * Who may read /metrics: client addresses allowed ('*' for any; default loopback only), and when set,
+   * a bearer token every scrape must carry as `Authorization: Bearer TOKEN`.
+   */
+  metricsAllow: string[];
+  metricsToken?: string;
   /** auto: readable lines on a terminal, JSON otherwise (cli/commands/serve.ts decides); the server itself always logs JSON records. */
   logFormat?: 'auto' | 'human' | 'json';
   /** Extra origins allowed to open the WebSocket (besides the server's own). */
@@ -24,6 +32,8 @@ export interface ServerConfig {
   /** Web app files to serve at /; null serves a short notice. */
   webRoot: string | null;
   limits: ServerLimits;
+  /** Accept a new, empty database beside an earlier run's certificate and HLS secret (a fresh registry on purpose). */
+  init?: boolean;
 }
 
 export interface ServerLimits {
@@ -61,6 +71,8 @@ export interface ServerLimits {
   hlsTokenTtlMs: number;
   streamsPerConnection: number;
   playsPerMinute: number;
+  /** Below this many free bytes on the data directory's disk, /healthz answers 503. */
+  minFreeDiskBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -87,7 +99,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   hlsTokenTtlMs: 3600 * 1000,
   streamsPerConnection: 2,
   playsPerMinute: 30,
+  minFreeDiskBytes: 256 * 1024 * 1024,
 };
+
+/** The default /metrics allow-list: scrapes from this machine only. */
+export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
 
 /** A config with sane defaults for everything but the data directory. */
 export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: string }): ServerConfig {
@@ -101,6 +117,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> & { dataDir: stri
     allowedOrigins: [],
     admins: [],
     webRoot: null,
+    metricsAllow: [...LOOPBACK_ADDRESSES],
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...(overrides.limits ?? {}) },
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../protocol/index.js';
 import {
-  openDatabase, SqliteAccountStore, SqliteConversationStore, SqliteDeviceQueueStore, SqliteKeyPackageStore, WalCheckpointer,
+  SqliteAccountStore, SqliteConversationStore, SqliteDeviceQueueStore, SqliteKeyPackageStore, WalCheckpointer,
   type SqliteDatabase,
 } from '../store/index.js';
 import type { ServerContext } from './context.js';
@@ -16,7 +16,10 @@ import { createLogger, type LogDestination, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { isOriginAllowed } from './origin-check.js';
 import { defaultConfig, type ServerConfig } from './server-config.js';
+import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
+import { StorageHealth } from './storage-health.js';
+import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
 import { QueueFrames } from './mailbox/queue-frames.js';
@@ -60,9 +63,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = defaultConfig(partial);
   const log = createLogger(config, options.logDestination);
+  const state = priorState(config.dataDir); // before the certificate is made: what an earlier run left
   const tls = await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey);
   const dbPath = join(config.dataDir, 'sealcast.db');
-  const db: SqliteDatabase = openDatabase(dbPath);
+  const db: SqliteDatabase = openInstanceDatabase(config.dataDir, dbPath, state, config.init ?? false);
   const checkpointer = new WalCheckpointer(db, dbPath, {
     onFallback: (reason) => log.warn({ reason }, 'database checkpoints are back on the server thread'),
   });
@@ -72,6 +76,7 @@ export async function startServer(
     maxPending: 4096,
     maxPendingBytes: 16 * 1024 * 1024,
     onWriteError: (e) => log.error({ err: e.message }, 'storing messages failed'),
+    onTimerError: (e) => log.error({ err: e.message }, 'mailbox flush failed'),
   });
   const conversations = new SqliteConversationStore(db);
   const registry = new Registry(new SqliteAccountStore(db), {
@@ -83,15 +88,19 @@ export async function startServer(
   const roster = new RosterBroadcast(
     () => [...router.receivers()].filter((c) => c.session?.protocol === 1),
     () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+    (e) => log.error({ err: e.message }, 'roster broadcast failed'),
   );
   const conversationView = new ConversationView(conversations);
+  const storage = new StorageHealth(db, config.dataDir, config.limits.minFreeDiskBytes);
   const ctx: ServerContext = {
     config, log, metrics, certFingerprint: tls.fingerprint, registry, router, mailbox, conversations, conversationView,
     keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
     presence: new PresenceService({
       router, conversations, registry, roster, batchMs: () => rosterBatchDelayMs(router.onlineCount, config.limits.rosterBatchMs),
+      onTimerError: (e) => log.error({ err: e.message }, 'presence broadcast failed'),
     }),
     roster, shuttingDown: () => stopping,
+    storageProblem: () => storage.problem(),
   };
   ensureEveryone(ctx);
   let video: VideoHandler | undefined;
@@ -107,7 +116,7 @@ export async function startServer(
   metrics.gauge('online_users', () => router.onlineCount);
   metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
 
-  const https: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: config.tlsMinVersion }, (req, res) => {
+  const https: Server = createServer(tlsServerOptions(tls, config.tlsMinVersion), (req, res) => {
     handleHttp(hub, req, res).catch((err: unknown) => {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'http handler failed');
       if (!res.headersSent) res.writeHead(500);

@@ -228,7 +228,7 @@ export class VideoService implements VideoHandler {
 
   /** HTTP requests under /hls/ (playlists, segments, posters, thumbnails, subtitles), token-checked. */
   serveHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    return serveHls(this.library, this.tokens, req, res, url);
+    return serveHls(this.library, this.tokens, req, res, url, this.log);
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { adoptInstanceId } from './instance-id.js';
 import { StoreError } from './store-error.js';
 
 export type SqliteDatabase = Database.Database;
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** Schema steps by version (exported for the migration tests, which build older databases). */
 export const MIGRATIONS: Readonly<Record<number, string>> = {
@@ -128,6 +129,14 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
       PRIMARY KEY (user, title)
     );
   `,
+  // Which sealcast instance this registry belongs to (store/instance-id.ts): a database that is
+  // replaced by an empty one must not pass for the registry the certificate and HLS secret go with.
+  4: `
+    CREATE TABLE instance (
+      id         TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+  `,
 };
 
 /**
@@ -137,7 +146,11 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
  */
 export function openDatabase(path: string): SqliteDatabase {
   const fresh = !existsSync(path);
-  if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (fresh) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it: SQLite would make it 0644, and its -wal and -shm copy the file's mode.
+    closeSync(openSync(path, 'wx', 0o600));
+  }
   let db: SqliteDatabase;
   try {
     db = new Database(path);
@@ -151,6 +164,8 @@ export function openDatabase(path: string): SqliteDatabase {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Deleted envelopes (and their headers: sender, recipient, ids) are overwritten with zeros, not left in free pages.
+    db.pragma('secure_delete = ON');
     if (!fresh) {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(String(check));
@@ -158,7 +173,7 @@ export function openDatabase(path: string): SqliteDatabase {
     migrate(db);
     // A database that cannot be written would fail only later, in the middle of serving: find out now.
     try {
-      db.prepare("UPDATE meta SET value = value WHERE key = 'seq_reserved'").run();
+      probeWrite(db);
     } catch (w) {
       throw new StoreError('NOT_WRITABLE', `database ${path} cannot be written (${(w as Error).message}); sealcast will not start on it`, { cause: w });
     }
@@ -175,6 +190,21 @@ export function openDatabase(path: string): SqliteDatabase {
   return db;
 }
 
+/**
+ * One real write (a row rewritten with its own value): throws when the database cannot be written
+ * (read-only file or medium, another process holding the write lock, a full disk). `busyMs` bounds
+ * the wait for a lock; the connection's own busy timeout is put back after.
+ */
+export function probeWrite(db: SqliteDatabase, busyMs?: number): void {
+  const before = db.pragma('busy_timeout', { simple: true }) as number;
+  if (busyMs !== undefined) db.pragma(`busy_timeout = ${Math.floor(busyMs)}`);
+  try {
+    db.prepare("UPDATE meta SET value = value WHERE key = 'seq_reserved'").run();
+  } finally {
+    if (busyMs !== undefined) db.pragma(`busy_timeout = ${before}`);
+  }
+}
+
 function migrate(db: SqliteDatabase): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
@@ -183,6 +213,9 @@ function migrate(db: SqliteDatabase): void {
   for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
+      // A registry from before instance ids is a real one: it adopts an id. A new database gets none
+      // until the server binds it to its data directory (server/instance-binding.ts).
+      if (v === 4 && current > 0) adoptInstanceId(db);
       db.pragma(`user_version = ${v}`);
     })();
   }

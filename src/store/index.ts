@@ -7,3 +7,4 @@ export * from './conversation-store.js';
 export * from './store-error.js';
 export * from './wal-checkpointer.js';
 export * from './watch-store.js';
+export * from './instance-id.js';

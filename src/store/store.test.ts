@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, truncateSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, openDatabase, type SqliteDatabase } from './database.js';
+import { readInstanceId } from './instance-id.js';
 import { SqliteAccountStore, v1DeviceId } from './account-store.js';
 import { QUEUE_KIND, SqliteDeviceQueueStore, type QueueMessageInput } from './device-queue-store.js';
 import { SqliteKeyPackageStore } from './key-package-store.js';
@@ -235,7 +236,8 @@ test('migration from schema 1: every identity becomes an account with one v1 dev
 
   const db = openDatabase(path);
   t.after(() => db.close());
-  assert.equal(db.pragma('user_version', { simple: true }), 3);
+  assert.equal(db.pragma('user_version', { simple: true }), 4);
+  assert.match(readInstanceId(db) ?? '', /^[0-9a-f]{32}$/, 'a registry from before instance ids adopts one');
   const accounts = new SqliteAccountStore(db);
   const bob = accounts.get('bob')!;
   assert.deepEqual(bob.devices.map((d) => [d.v1, d.id]), [[true, v1DeviceId(fp(2))]]);

@@ -76,6 +76,11 @@ export async function run(argv: string[]): Promise<number> {
   await connectSession(session);
   const { client } = session;
   const listed = (await client.listVideos().catch(() => [])).find((t) => t.name === title || t.files.includes(title));
+  // Past the end would play nothing and exit 0 as if it had worked.
+  if (at !== undefined && listed && listed.durationMs > 0 && startMs >= listed.durationMs) {
+    await client.close();
+    throw new CliError(`--at ${at} is past the end of "${listed.name}" (${formatTime(listed.durationMs)})`, EXIT.USAGE);
+  }
   let from = startMs;
   if (at === undefined && !flag(p, 'start-over') && listed && !listed.watched && listed.positionMs > 0) {
     from = listed.positionMs;

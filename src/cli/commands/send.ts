@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli-error.js';
 import { connectSession, createSession, sessionInput, toCliError } from '../client-session.js';
+import { schemeTypo } from '../node-connector.js';
 import { CLIENT_ENVIRONMENT, CLIENT_OPTIONS, EXIT_CODES_HELP, formatHelp, parseCommandLine, stringOption, type CommandHelp } from '../options.js';
 
 const OPTIONS = {
@@ -21,7 +22,8 @@ export const SEND_HELP: CommandHelp = {
 
 /** True for what can only be a server address, so the URL may also come from SEALCAST_URL. */
 export function looksLikeUrl(s: string | undefined): boolean {
-  return !!s && /^(wss|https):\/\/\S+$/i.test(s);
+  // A mistyped scheme counts as an address too, so that it is reported as one (not taken for a title or text).
+  return !!s && (/^(wss|https):\/\/\S+$/i.test(s) || schemeTypo(s));
 }
 
 export async function run(argv: string[]): Promise<number> {

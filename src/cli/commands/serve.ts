@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestProgressPrinter } from '../ingest-progress.js';
 import { ServerConsole } from '../server-console.js';
 import { humanLogLine } from '../../server/human-log.js';
-import { startServer, formatFingerprint, DEFAULT_LIMITS, type ServerConfig, type ServerLimits } from '../../server/index.js';
+import { startServer, formatFingerprint, DEFAULT_LIMITS, LOOPBACK_ADDRESSES, type ServerConfig, type ServerLimits } from '../../server/index.js';
 
 export const SERVE_HELP = `Usage: sealcast serve [options]
 
@@ -32,6 +33,14 @@ Options (each also from an environment variable):
                          a pipe or file                      SEALCAST_LOG_FORMAT (auto)
   --admin NAME           this user sees which files failed and why (repeatable)
                                                          SEALCAST_ADMINS (comma-separated)
+  --log-addresses        put client IP addresses in the logs (off: they are personal data)
+                                                         SEALCAST_LOG_ADDRESSES=1
+  --metrics-allow ADDR   address that may read /metrics (repeatable; * for any; default 127.0.0.1 and ::1)
+                                                         SEALCAST_METRICS_ALLOW (comma-separated)
+  (environment only)     SEALCAST_METRICS_TOKEN: /metrics also needs "Authorization: Bearer TOKEN"
+  --init                 start a fresh, empty registry although the data directory holds an earlier
+                         run's certificate or HLS secret (without it, a missing or empty database there
+                         is refused: every name could be claimed again)
 
 Limits (environment only):
   SEALCAST_MAX_FRAME_BYTES (${DEFAULT_LIMITS.maxFrameBytes})   SEALCAST_MESSAGES_PER_SECOND (${DEFAULT_LIMITS.messagesPerSecond})
@@ -45,6 +54,7 @@ Limits (environment only):
   SEALCAST_MAX_STORED_BYTES_PER_SENDER (${DEFAULT_LIMITS.maxStoredBytesPerSender})  SEALCAST_MAX_STORED_BYTES_TOTAL (${DEFAULT_LIMITS.maxStoredBytesTotal})
   SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
   SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
+  SEALCAST_MIN_FREE_DISK_BYTES (${DEFAULT_LIMITS.minFreeDiskBytes}): /healthz answers 503 below it
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -66,9 +76,17 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['queueWindowItems', 'SEALCAST_QUEUE_WINDOW_ITEMS', 1],
   ['maxKeyPackagesPerDevice', 'SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE', 1],
   ['maxConversationsPerAccount', 'SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT', 1],
+  ['minFreeDiskBytes', 'SEALCAST_MIN_FREE_DISK_BYTES', 1],
 ];
 
 class UsageError extends Error {}
+
+/** A yes/no environment variable: 1/true/yes or 0/false/no (or unset). */
+function flagEnv(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || /^(0|false|no)$/i.test(raw)) return false;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  throw new UsageError(`${name} must be 1 or 0, got "${raw}"`);
+}
 
 function positiveNumber(name: string, raw: string): number {
   const n = Number(raw);
@@ -97,6 +115,9 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'log-file': { type: 'string' },
       'log-format': { type: 'string' },
       admin: { type: 'string', multiple: true },
+      init: { type: 'boolean' },
+      'log-addresses': { type: 'boolean' },
+      'metrics-allow': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +144,12 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const logFormat = values['log-format'] ?? env.SEALCAST_LOG_FORMAT ?? 'auto';
   if (!['auto', 'human', 'json'].includes(logFormat)) throw new UsageError('--log-format must be auto, human or json');
   if (logFormat === 'human' && logFile) throw new UsageError('--log-file writes JSON; --log-format human is for a terminal');
+  const metricsAllow = (values['metrics-allow'] ?? (env.SEALCAST_METRICS_ALLOW ?? '').split(',')).map((a) => a.trim()).filter(Boolean);
+  for (const a of metricsAllow) {
+    if (a !== '*' && isIP(a) === 0) throw new UsageError(`--metrics-allow takes an IP address or *, got "${a}"`);
+  }
+  const metricsToken = env.SEALCAST_METRICS_TOKEN;
+  const logAddresses = values['log-addresses'] ?? flagEnv('SEALCAST_LOG_ADDRESSES', env.SEALCAST_LOG_ADDRESSES);
   const admins = (values.admin ?? (env.SEALCAST_ADMINS ?? '').split(',')).map((n) => n.trim().toLowerCase()).filter(Boolean);
   return {
     host: values.host ?? env.SEALCAST_HOST ?? '127.0.0.1',
@@ -140,6 +167,10 @@ export function serveConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logFormat: logFormat as ServerConfig['logFormat'],
     webRoot: values['web-root'] ?? env.SEALCAST_WEB_ROOT ?? defaultWebRoot(),
     limits,
+    metricsAllow: metricsAllow.length > 0 ? metricsAllow : [...LOOPBACK_ADDRESSES],
+    ...(metricsToken ? { metricsToken } : {}),
+    ...(logAddresses ? { logAddresses: true } : {}),
+    ...(values.init ? { init: true } : {}),
   };
 }
 

@@ -165,3 +165,25 @@ test('mailbox: counters start from what is stored; a removed device is forgotten
   assert.equal(reopened.expire(Date.now() + 120_000), 1);
   assert.equal(reopened.bytesFor(hex('bob')), 0, 'expiry resets the counters');
 });
+
+test('mailbox: a callback that throws in the timed write is reported, not thrown (it would end the process); the others are told, both are stored', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealcast-mailbox-'));
+  const db: SqliteDatabase = openDatabase(join(dir, 'db.sqlite'));
+  t.after(() => {
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const bob = new SqliteAccountStore(db).create({ name: 'bob', bundle: new Uint8Array([1]), fingerprint: new Uint8Array(32).fill(9), now: 1 }).devices[0]!.id;
+  const store = new SqliteDeviceQueueStore(db);
+  const failures: Error[] = [];
+  const box = new DeviceMailbox(store, { delayMs: 5, maxPending: 10, maxPendingBytes: 1 << 20, onTimerError: (e) => failures.push(e) });
+  box.submit(message('alice', [bob]), () => {
+    throw new Error('the sender\'s socket is gone');
+  });
+  const { seen, cb } = collector();
+  box.submit(message('erin', [bob]), cb);
+  for (let i = 0; i < 100 && seen.length === 0; i++) await wait(10);
+  assert.deepEqual(failures.map((e) => e.message), ['the sender\'s socket is gone']);
+  assert.equal(seen.length, 1, 'the next sender in the same write still hears');
+  assert.equal(box.counts().deliveries, 2, 'both written all the same');
+});

@@ -1,3 +1,4 @@
+import { guarded, stderrSink, type TimerErrorSink } from '../timer-guard.js';
 import type { DeviceQueueStore, QueueKind, QueueMessageInput, QueuedItem } from '../../store/index.js';
 
 /**
@@ -37,6 +38,8 @@ export interface DeviceMailboxOptions {
   maxPendingBytes: number;
   /** A write failed (disk full, I/O error): its senders are told, this logs it. */
   onWriteError?: (e: Error) => void;
+  /** A sender's callback (or a flush run from a timer or microtask) failed past the store: logged, never thrown. */
+  onTimerError?: TimerErrorSink;
 }
 
 /** Sequence numbers reserved per round trip to the database. */
@@ -301,7 +304,8 @@ export class DeviceMailbox {
   private settle(p: Pending, result: Settled): void {
     if (!this.queue.delete(p.key)) return;
     this.queuedBytes -= p.input.payload.byteLength;
-    for (const cb of p.onSettled) cb(result);
+    // One sender's failing callback must not keep the others from hearing how their message went.
+    for (const cb of p.onSettled) guarded(this.opts.onTimerError ?? stderrSink, () => cb(result))();
   }
 
   /** Reads the byte counts again (after rows moved between devices outside the mailbox). */
@@ -313,15 +317,15 @@ export class DeviceMailbox {
   private flushSoon(): void {
     if (this.soon) return;
     this.soon = true;
-    queueMicrotask(() => {
+    queueMicrotask(guarded(this.opts.onTimerError ?? stderrSink, () => {
       this.soon = false;
       this.flush();
-    });
+    }));
   }
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.opts.delayMs);
+    this.timer = setTimeout(guarded(this.opts.onTimerError ?? stderrSink, () => this.flush()), this.opts.delayMs);
   }
 
   private addBytes(deviceHex: string, sender: string, delta: number): void {

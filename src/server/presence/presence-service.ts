@@ -1,3 +1,4 @@
+import { guarded, stderrSink, type TimerErrorSink } from '../timer-guard.js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { RosterUpdate_Event, ServerFrameSchema, type AccountSchema } from '../../protocol/index.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -35,6 +36,8 @@ export class PresenceService {
       registry: Registry;
       roster: RosterBroadcast;
       batchMs: () => number;
+      /** A failed batched send (it runs in a timer, where a throw would end the process). */
+      onTimerError?: TimerErrorSink;
     },
   ) {}
 
@@ -67,7 +70,7 @@ export class PresenceService {
       if (list) list.push({ name: account, online });
       else this.pending.set(conn, [{ name: account, online }]);
     }
-    this.timer ??= setTimeout(() => this.flush(), this.deps.batchMs());
+    this.timer ??= setTimeout(guarded(this.deps.onTimerError ?? stderrSink, () => this.flush()), this.deps.batchMs());
   }
 
   /** An account's identity or device list changed: its contacts, its own devices and (v1) Everyone hear. */
