@@ -79,7 +79,9 @@ test('the directory is watched: new, changed and removed files and subtitles tak
   t.after(() => clearInterval(grow));
   makeClip(join(scratch, 'w.mp4'), { width: 426, height: 240, seconds: 4 });
   renameSync(join(scratch, 'w.mp4'), join(videos, 'w.mp4'));
-  await until(() => lib.get('w')?.state === 'ready', 'a new file noticed and transcoded');
+  // Noticed through the file events although the growing file sends them all along (a debounce
+  // restarted by every event waited for the 30 s safety rescan): well before that.
+  await until(() => lib.get('w')?.state === 'ready', 'a new file noticed and transcoded while another keeps growing', 20_000);
   assert.equal(lib.get('w')!.segmentCount, 3, 'three 1.33 s segments: each third a whole segment');
   assert.equal(lib.get('growing'), undefined, 'the growing file waits to settle');
   clearInterval(grow);
