@@ -47,6 +47,17 @@ test('CLI rooms: create, invite, send, read, remove; devices list and rename; us
   const messages = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as { from: string; text: string });
   assert.deepEqual(messages.map((m) => [m.from, m.text]), [['alice', 'meet at noon']], 'bob reads it');
 
+  // The general send command takes a room too.
+  const viaSend = await alice(['send', '--to', '#plans', 'or at one']);
+  ok(viaSend, 'send --to #plans');
+  assert.match(viaSend.stdout, /^[0-9a-f]{32}\n$/, 'the message id');
+  assert.match(viaSend.stderr, /sent to #plans/);
+  const readAgain = await bob(['room', 'read', roomId]);
+  assert.match(readAgain.stdout, /alice: or at one/);
+  const noRoom = await alice(['send', '--to', '#nowhere', 'hi']);
+  assert.equal(noRoom.code, 2, noRoom.stderr);
+  assert.match(noRoom.stderr, /no room "nowhere".*sealcast rooms/);
+
   ok(await alice(['room', 'remove', '#plans', 'bob']), 'remove');
   ok(await alice(['room', 'send', 'plans', '-'], 'after bob left\n'), 'send from stdin');
   const after = await bob(['room', 'read', roomId]);
