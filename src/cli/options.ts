@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_SUITE, SUITES } from '../client/index.js';
+import { DEFAULT_SUITE, SUITES } from '../client/suites.js';
 import { CliError, EXIT } from './cli-error.js';
 
 /**
