@@ -92,9 +92,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         creator    TEXT NOT NULL,
         epoch      BIGINT NOT NULL DEFAULT 0,
         group_info BYTEA,
-        direct_key TEXT UNIQUE,
+        -- A direct conversation's two accounts, in order: one per pair by a unique key. (Two columns,
+        -- not SQLite's NUL-joined key: PostgreSQL's TEXT cannot hold NUL.)
+        direct_a   TEXT,
+        direct_b   TEXT,
         created_at BIGINT NOT NULL,
-        updated_at BIGINT NOT NULL
+        updated_at BIGINT NOT NULL,
+        UNIQUE (direct_a, direct_b),
+        CHECK (direct_a < direct_b)
       );
       CREATE INDEX conversations_everyone ON conversations (created_at, id) WHERE kind = 3;
 
