@@ -54,6 +54,13 @@ module.exports = {
       to: { path: 'node_modules/ts-mls/' },
     },
     {
+      name: 'only-the-cluster-store-and-bus-import-pg-and-ioredis',
+      comment: 'PostgreSQL lives behind store/pg/, Redis behind server/bus/ (DESIGN.md §9); clients never reach either',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/store/pg/', '^src/server/bus/', TEST] },
+      to: { path: 'node_modules/(pg|pg-[a-z-]+|ioredis)/' },
+    },
+    {
       name: 'server-imports-no-client-side',
       severity: 'error',
       from: { path: '^src/server/', pathNot: TEST },
