@@ -15,11 +15,13 @@ export type Promised<T> = {
 export type AsyncAccountStore = Promised<AccountStore>;
 export type AsyncKeyPackageStore = Promised<KeyPackageStore>;
 
+export type AsyncConversationStore = Promised<ConversationStore>;
+
 /**
- * Conversations; `advance` may also log the commit that moved the epoch (the ordered handshake log),
- * written in the same transaction as the compare-and-set.
+ * A conversation store that keeps the ordered handshake log (the PostgreSQL one): `advance` also
+ * stores the commit that moved the epoch, in the same transaction as the compare-and-set.
  */
-export interface AsyncConversationStore extends Promised<Omit<ConversationStore, 'advance'>> {
+export interface HandshakeLog {
   advance(id: Uint8Array, epoch: number, groupInfo: Uint8Array, add: readonly string[], remove: readonly string[], now: number, commit?: Uint8Array): Promise<boolean>;
   /** The commits accepted after `afterEpoch`, oldest first: the log a lagging member replays. */
   handshakes(id: Uint8Array, afterEpoch: number, max: number): Promise<{ epoch: number; message: Uint8Array; storedAt: number }[]>;

@@ -1,4 +1,4 @@
-import type { AsyncConversationStore } from '../async-stores.js';
+import type { AsyncConversationStore, HandshakeLog } from '../async-stores.js';
 import { CONVERSATION_KIND, type ConversationKindNumber, type ConversationRecord } from '../conversation-store.js';
 import { buf } from './pg-bytes.js';
 import type { PgDatabase, PgQueryable } from './pg-database.js';
@@ -28,7 +28,7 @@ const ADD_MEMBER = 'INSERT INTO members (conversation, account, admin, joined_at
  * a second commit for the same epoch on another node waits for the first's row lock, then finds
  * the epoch moved and changes nothing.
  */
-export class PgConversationStore implements AsyncConversationStore {
+export class PgConversationStore implements AsyncConversationStore, HandshakeLog {
   constructor(private readonly db: PgDatabase) {}
 
   private async load(q: PgQueryable, id: Buffer): Promise<ConversationRecord | undefined> {
