@@ -6,3 +6,4 @@ export * from './pg-account-store.js';
 export * from './pg-device-queue-store.js';
 export * from './pg-key-package-store.js';
 export * from './pg-conversation-store.js';
+export * from './pg-errors.js';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { StoreError } from '../store-error.js';
+import { isUnavailable, unavailable } from './pg-errors.js';
 import { migratePg } from './pg-migrate.js';
 
 /** What a query runs on: the pool, or one client inside a transaction. */
@@ -20,6 +21,8 @@ const types = {
 export interface PgDatabaseOptions {
   /** Connections at most (pg's default is 10). */
   max?: number;
+  /** How long a query waits for a connection when the server does not answer (pg's default: forever). */
+  connectTimeoutMs?: number;
   /** An idle connection failed (the server restarted, the network dropped): the pool drops it; this reports it. */
   onIdleError?: (e: Error) => void;
 }
@@ -34,7 +37,7 @@ export class PgDatabase implements PgQueryable {
 
   /** Connects and brings the schema up to date (concurrent starters wait for each other). */
   static async open(url: string, opts: PgDatabaseOptions = {}): Promise<PgDatabase> {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types });
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, types });
     pool.on('error', opts.onIdleError ?? ((e) => process.emitWarning(`PostgreSQL idle connection failed: ${e.message}`)));
     try {
       await migratePg(pool);
@@ -46,14 +49,37 @@ export class PgDatabase implements PgQueryable {
     return new PgDatabase(pool);
   }
 
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(text, values);
+  /** A query on a pooled connection; an unreachable server rejects with StoreError UNAVAILABLE. */
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (e) {
+      throw isUnavailable(e) ? unavailable(e) : e;
+    }
   }
 
-  /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction: committed when it returns, rolled back when it throws. If the
+   * server cannot be reached (before or during it) it rejects with UNAVAILABLE: a COMMIT whose
+   * answer was lost may or may not have happened, which is why callers acknowledge nothing then
+   * and senders retry with the same id (the unique key makes the retry harmless).
+   */
   async tx<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.transaction(fn);
+    } catch (e) {
+      throw isUnavailable(e) ? unavailable(e) : e;
+    }
+  }
+
+  private async transaction<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection dropped while checked out is reported here, not as an uncaught 'error' event.
+    const onError = (e: Error) => {
+      broken = e;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
@@ -68,6 +94,7 @@ export class PgDatabase implements PgQueryable {
       }
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
