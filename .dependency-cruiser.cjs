@@ -54,6 +54,20 @@ module.exports = {
       to: { path: 'node_modules/ts-mls/' },
     },
     {
+      name: 'only-store-pg-imports-pg',
+      comment: 'PostgreSQL lives behind store/pg/ (DESIGN.md §9); clients and handlers never reach it directly',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/store/pg/', TEST] },
+      to: { path: 'node_modules/(pg|pg-[a-z-]+)/' },
+    },
+    {
+      name: 'only-server-bus-imports-ioredis',
+      comment: 'Redis lives behind server/bus/ (DESIGN.md §9)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/server/bus/', TEST] },
+      to: { path: 'node_modules/ioredis/' },
+    },
+    {
       name: 'server-imports-no-client-side',
       severity: 'error',
       from: { path: '^src/server/', pathNot: TEST },

@@ -1,5 +1,5 @@
 /** Stable codes for the store layer; tests and the server's start-up message switch on them. */
-export type StoreErrorCode = 'CORRUPT_DATABASE' | 'OPEN_FAILED' | 'SCHEMA_TOO_NEW' | 'NOT_WRITABLE';
+export type StoreErrorCode = 'CORRUPT_DATABASE' | 'OPEN_FAILED' | 'SCHEMA_TOO_NEW' | 'NOT_WRITABLE' | 'MIGRATION_FAILED' | 'UNAVAILABLE';
 
 /** The store layer's one error type. */
 export class StoreError extends Error {
