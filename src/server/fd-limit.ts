@@ -19,7 +19,11 @@ export function openFileLimit(read: () => string = () => readFileSync('/proc/sel
  * connections makes the server refuse new ones (cheaply, at accept) instead of failing with EMFILE in
  * the database, the log or a video read. 4096 when the limit cannot be read.
  */
-export function defaultMaxConnections(limit = openFileLimit()): number {
+export function defaultMaxConnections(): number {
+  return connectionCapFor(openFileLimit());
+}
+
+export function connectionCapFor(limit: number | undefined): number {
   if (limit === undefined) return 4096;
   return Math.max(16, Math.floor(limit * 0.9) - RESERVED_FDS);
 }

@@ -37,7 +37,7 @@ export interface OutboundWatchOptions {
  * slow link that drains is never cut by the timeout, only one that took nothing for the whole time.
  */
 export class OutboundWatch {
-  private readonly entries = new Map<object, Entry>();
+  private readonly entries = new Map<unknown, Entry>();
   private total = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -56,13 +56,13 @@ export class OutboundWatch {
   }
 
   /** Watches `out` under `key`, replacing what was watched under it (an HTTP socket that became a WebSocket). */
-  add(key: object, out: Outbound): void {
+  add(key: unknown, out: Outbound): void {
     this.remove(key);
     this.entries.set(key, { out, queued: 0, drained: out.drained(), movedAt: this.now(), cut: false });
     this.note(key);
   }
 
-  remove(key: object): void {
+  remove(key: unknown): void {
     const e = this.entries.get(key);
     if (!e) return;
     this.total -= e.queued;
@@ -70,7 +70,7 @@ export class OutboundWatch {
   }
 
   /** After a write to `key`: counts its queue now and enforces the budget at once, not at the next sweep. */
-  note(key: object): void {
+  note(key: unknown): void {
     const e = this.entries.get(key);
     if (!e || e.cut) return;
     this.observe(e, this.now());
@@ -102,7 +102,8 @@ export class OutboundWatch {
   private observe(e: Entry, now: number): void {
     const queued = e.out.queued();
     const drained = e.out.drained();
-    if (queued === 0 || drained > e.drained) e.movedAt = now;
+    // The clock starts when bytes are first seen waiting, and again whenever the kernel takes some.
+    if (queued === 0 || e.queued === 0 || drained > e.drained) e.movedAt = now;
     e.drained = drained;
     this.total += queued - e.queued;
     e.queued = queued;
