@@ -50,6 +50,7 @@ export function guardTransport(https: Server, limits: ServerLimits, deps: { log:
     else log.warn({ cap: limits.connectionsPerAddress }, 'an address holds its connection cap: its new connections are refused (SEALCAST_CONNECTIONS_PER_ADDRESS)');
   });
   // A plain TCP socket here (typed Duplex): first of the listeners, before TLS starts on it.
+  log.info({ maxConnections, perAddress: limits.connectionsPerAddress }, 'connection caps');
   https.prependListener('connection', (socket) => gate.admit(socket as Socket));
 
   const outbound = new OutboundWatch({ budgetBytes: limits.maxOutboundBytes, drainTimeoutMs: limits.drainTimeoutMs });
