@@ -73,7 +73,12 @@ export class OutboundWatch {
   note(key: unknown): void {
     const e = this.entries.get(key);
     if (!e || e.cut) return;
-    this.observe(e, this.now());
+    // Only the queue: it is O(1), while reading what drained walks the socket's pending writes, which a
+    // non-reader of small frames makes long. The sweep reads both.
+    const queued = e.out.queued();
+    if (e.queued === 0 && queued > 0) e.movedAt = this.now();
+    this.total += queued - e.queued;
+    e.queued = queued;
     if (this.overBudget()) this.enforceBudget();
   }
 
