@@ -54,8 +54,12 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, data: Uint8
   return true;
 }
 
-/** The piece of a body handed to the socket at a time. */
-export const BODY_CHUNK_BYTES = 64 * 1024;
+/**
+ * The piece of a body handed to the socket at a time: one TLS record. A TLS socket keeps native
+ * buffers as large as its largest write (see FRAGMENT_BYTES in client-connection.ts): 150 unread
+ * segments held +56.6 MiB written whole, +25.6 MiB in 64 KiB pieces, nothing measurable in 16 KiB ones.
+ */
+export const BODY_CHUNK_BYTES = 16 * 1024;
 
 /**
  * Writes `body` a chunk at a time, the next only once the socket drained the last: one write of a
