@@ -54,6 +54,8 @@ export class ClientConnection {
     private readonly maxQueuedBytes: number,
     limits: { messagesPerSecond: number; messageBurst: number; framesPerSecond: number },
     private readonly onSlowConsumer: (conn: ClientConnection) => void,
+    /** After each frame is queued: the server-wide outbound budget counts it at once. */
+    private readonly onQueued: (conn: ClientConnection) => void = () => {},
   ) {
     this.messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
     this.frames = new TokenBucket(limits.framesPerSecond, limits.framesPerSecond * 2);
@@ -84,8 +86,7 @@ export class ClientConnection {
   sendEncoded(bytes: Uint8Array, mode: SendMode = 'now'): boolean {
     if (this.closed) return false;
     if (this.queuedBytes > this.maxQueuedBytes) {
-      this.onSlowConsumer(this);
-      this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer: outgoing queue over its bound');
+      this.cutOff('slow consumer: outgoing queue over its bound');
       return false;
     }
     if (this.fragmenting) {
@@ -95,7 +96,18 @@ export class ClientConnection {
     } else {
       this.write(bytes, mode);
     }
+    this.onQueued(this);
     return true;
+  }
+
+  /**
+   * Closes a client that does not read what it is sent (4010). The close frame waits behind the unread
+   * bytes, so such a client usually sees the socket drop instead; it goes 2 s later either way.
+   */
+  cutOff(reason: string): void {
+    if (this.closed) return;
+    this.onSlowConsumer(this);
+    this.close(CLOSE_CODES.SLOW_CONSUMER, reason);
   }
 
   private write(bytes: Uint8Array, mode: SendMode): void {

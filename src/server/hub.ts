@@ -26,9 +26,11 @@ import { handlePending, handleSend } from './handlers/v1-messages.js';
 import { handlePeerRequest, handleRosterRequest, handleRotation } from './handlers/v1-roster.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { OutboundWatch } from './outbound-watch.js';
 import { isServerError } from './server-error.js';
 import type { ServerConfig } from './server-config.js';
 import { guarded } from './timer-guard.js';
+import { kernelTook } from './socket-outbound.js';
 import type { VideoHandler } from './video-handler.js';
 
 /**
@@ -38,7 +40,6 @@ import type { VideoHandler } from './video-handler.js';
  */
 export class Hub {
   readonly connections = new Set<ClientConnection>();
-  private readonly perAddress = new Map<string, number>();
   shuttingDown = false;
   readonly config: ServerConfig;
   readonly log: Logger;
@@ -47,6 +48,8 @@ export class Hub {
   constructor(
     readonly ctx: ServerContext,
     readonly video: VideoHandler | undefined,
+    /** The server-wide outbound budget and drain deadline (transport-limits.ts); none in unit tests. */
+    private readonly outbound?: OutboundWatch,
   ) {
     this.config = ctx.config;
     this.log = ctx.log;
@@ -60,14 +63,8 @@ export class Hub {
 
   /** A new WebSocket: send the challenge, start the login timer, wire the handlers. */
   accept(ws: WebSocket, req: IncomingMessage): void {
+    // Connections per address are counted and capped from TCP accept (connection-gate.ts).
     const address = req.socket.remoteAddress ?? 'unknown';
-    const count = (this.perAddress.get(address) ?? 0) + 1;
-    if (count > this.config.limits.connectionsPerAddress) {
-      this.metrics.inc('dropped_by_limit_total');
-      ws.close(CLOSE_CODES.RATE_LIMITED, 'too many connections from this address');
-      return;
-    }
-    this.perAddress.set(address, count);
     const conn = new ClientConnection(
       ws,
       req.socket,
@@ -76,7 +73,14 @@ export class Hub {
       this.config.limits.maxQueuedBytes,
       this.config.limits,
       () => this.metrics.inc('slow_consumers_total'),
+      () => this.outbound?.note(req.socket),
     );
+    // The same socket was watched as HTTP since its handshake; from now its queue includes the connection's own.
+    this.outbound?.add(req.socket, {
+      queued: () => conn.queuedBytes,
+      drained: () => kernelTook(req.socket),
+      cut: (why) => conn.cutOff(why === 'budget' ? 'slow consumer: server outbound budget exceeded' : 'slow consumer: outgoing queue stopped draining'),
+    });
     this.connections.add(conn);
     this.metrics.inc('connections_total');
 
@@ -221,9 +225,6 @@ export class Hub {
   private onClose(conn: ClientConnection): void {
     conn.closed = true;
     this.connections.delete(conn);
-    const left = (this.perAddress.get(conn.address) ?? 1) - 1;
-    if (left <= 0) this.perAddress.delete(conn.address);
-    else this.perAddress.set(conn.address, left);
     this.video?.disconnected(conn);
     const wentOffline = this.ctx.router.detach(conn);
     if (wentOffline && conn.session && !this.shuttingDown) {

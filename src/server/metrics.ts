@@ -14,6 +14,8 @@ export class Metrics {
     dropped_by_limit_total: 0,
     protocol_errors_total: 0,
     slow_consumers_total: 0,
+    connections_refused_total: 0,
+    http_busy_total: 0,
     streams_started_total: 0,
     segments_sent_total: 0,
     hls_requests_total: 0,

@@ -41,7 +41,20 @@ export interface ServerLimits {
   messagesPerSecond: number;
   messageBurst: number;
   framesPerSecond: number;
+  /** TCP connections one address (an IPv6 /64) may hold, counted from accept, before TLS. */
   connectionsPerAddress: number;
+  /** TCP connections the server holds in all; 0 derives it from the process's file-descriptor limit. */
+  maxConnections: number;
+  /** A TLS handshake not finished in this time is dropped (Node's default is 120 s). */
+  tlsHandshakeTimeoutMs: number;
+  /** An HTTP request (or WebSocket upgrade) whose headers are not all in by then is answered 408 and closed. */
+  httpHeadersTimeoutMs: number;
+  /** HTTP responses in progress at once; more are answered 503. */
+  maxHttpResponses: number;
+  /** Bytes queued for all clients together (WebSocket and HTTP); past it the largest queues are cut. */
+  maxOutboundBytes: number;
+  /** A connection whose queued bytes have not drained at all for this long is cut. */
+  drainTimeoutMs: number;
   /** Registrations the server accepts a minute, from all addresses together. */
   registrationsPerMinute: number;
   /** Registrations one address (an IPv6 /64) may make a minute. */
@@ -80,7 +93,13 @@ export const DEFAULT_LIMITS: ServerLimits = {
   messagesPerSecond: 50,
   messageBurst: 200,
   framesPerSecond: 200,
-  connectionsPerAddress: 5000,
+  connectionsPerAddress: 32,
+  maxConnections: 0,
+  tlsHandshakeTimeoutMs: 10_000,
+  httpHeadersTimeoutMs: 10_000,
+  maxHttpResponses: 512,
+  maxOutboundBytes: 256 * 1024 * 1024,
+  drainTimeoutMs: 30_000,
   registrationsPerMinute: 600,
   registrationsPerAddressPerMinute: 30,
   maxStoredBytesPerRecipient: 256 * 1024 * 1024,

@@ -12,6 +12,8 @@ import { ConversationView } from './conversations/conversation-view.js';
 import { ensureEveryone } from './handlers/conversations.js';
 import { handleHttp } from './http-routes.js';
 import { Hub } from './hub.js';
+import { limitResponses } from './response-limit.js';
+import { guardTransport, transportTimeouts } from './transport-limits.js';
 import { createLogger, type LogDestination, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { isOriginAllowed } from './origin-check.js';
@@ -111,18 +113,22 @@ export async function startServer(
     db.close();
     throw e;
   }
-  const hub = new Hub(ctx, video);
-  metrics.gauge('connections', () => hub.connections.size);
-  metrics.gauge('online_users', () => router.onlineCount);
-  metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
-
-  const https: Server = createServer(tlsServerOptions(tls, config.tlsMinVersion), (req, res) => {
+  const https: Server = createServer({
+    ...tlsServerOptions(tls, config.tlsMinVersion), ...transportTimeouts(config.limits),
+  }, limitResponses(config.limits.maxHttpResponses, () => metrics.inc('http_busy_total'), (req, res) => {
     handleHttp(hub, req, res).catch((err: unknown) => {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'http handler failed');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  }));
+  const transport = guardTransport(https, config.limits, { log, metrics });
+  const hub = new Hub(ctx, video, transport.outbound);
+  metrics.gauge('connections', () => hub.connections.size);
+  metrics.gauge('tcp_connections', () => transport.gate.open);
+  metrics.gauge('outbound_queued_bytes', () => transport.outbound.queuedBytes);
+  metrics.gauge('online_users', () => router.onlineCount);
+  metrics.gauge('stored_deliveries', () => mailbox.counts().deliveries);
   // Twice the limit: frames between the two are answered with FRAME_TOO_LARGE before
   // the close; anything larger is cut off by ws itself with 1009 without being buffered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxFrameBytes * 2, perMessageDeflate: false });
@@ -154,6 +160,7 @@ export async function startServer(
     // Nothing may outlive a server that could not listen: the library's transcodes, timers, the database.
     roster.stop();
     ctx.presence.stop();
+    transport.stop();
     mailbox.flush();
     await video?.close();
     await checkpointer.stop();
@@ -182,6 +189,7 @@ export async function startServer(
       roster.stop();
       ctx.presence.stop();
       clearInterval(expiry);
+      transport.stop();
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();
       https.close();

@@ -55,6 +55,11 @@ Limits (environment only):
   SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
   SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
   SEALCAST_MIN_FREE_DISK_BYTES (${DEFAULT_LIMITS.minFreeDiskBytes}): /healthz answers 503 below it
+Connections and what they may hold (0 disables a timeout or the budget):
+  SEALCAST_MAX_CONNECTIONS (0: 90% of the open-file limit less 128)
+  SEALCAST_TLS_HANDSHAKE_TIMEOUT_SECONDS (${DEFAULT_LIMITS.tlsHandshakeTimeoutMs / 1000})  SEALCAST_HTTP_HEADERS_TIMEOUT_SECONDS (${DEFAULT_LIMITS.httpHeadersTimeoutMs / 1000})
+  SEALCAST_MAX_HTTP_RESPONSES (${DEFAULT_LIMITS.maxHttpResponses})  SEALCAST_MAX_OUTBOUND_BYTES (${DEFAULT_LIMITS.maxOutboundBytes})
+  SEALCAST_DRAIN_TIMEOUT_SECONDS (${DEFAULT_LIMITS.drainTimeoutMs / 1000})
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -77,6 +82,12 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['maxKeyPackagesPerDevice', 'SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE', 1],
   ['maxConversationsPerAccount', 'SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT', 1],
   ['minFreeDiskBytes', 'SEALCAST_MIN_FREE_DISK_BYTES', 1],
+  ['maxConnections', 'SEALCAST_MAX_CONNECTIONS', 1],
+  ['tlsHandshakeTimeoutMs', 'SEALCAST_TLS_HANDSHAKE_TIMEOUT_SECONDS', 1000],
+  ['httpHeadersTimeoutMs', 'SEALCAST_HTTP_HEADERS_TIMEOUT_SECONDS', 1000],
+  ['maxHttpResponses', 'SEALCAST_MAX_HTTP_RESPONSES', 1],
+  ['maxOutboundBytes', 'SEALCAST_MAX_OUTBOUND_BYTES', 1],
+  ['drainTimeoutMs', 'SEALCAST_DRAIN_TIMEOUT_SECONDS', 1000],
 ];
 
 class UsageError extends Error {}
