@@ -19,6 +19,7 @@ import { defaultConfig, type ServerConfig } from './server-config.js';
 import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import { StorageHealth } from './storage-health.js';
+import { guarded } from './timer-guard.js';
 import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
@@ -27,6 +28,7 @@ import { PresenceService } from './presence/presence-service.js';
 import { Registry } from './registry/registry.js';
 import { RosterBroadcast, rosterBatchDelayMs } from './roster-broadcast.js';
 import { LocalRouter } from './router/local-router.js';
+import { unusedNameSweepMs, UnusedNameSweep } from './unused-names.js';
 
 /** A started server, as `startServer` hands it back. */
 export interface RunningServer {
@@ -174,6 +176,13 @@ export async function startServer(
   }, 60_000);
   expiry.unref();
 
+  const unusedNames = new UnusedNameSweep(ctx, config.limits.unusedNameMs);
+  const unusedTimer = config.limits.unusedNameMs > 0
+    ? setInterval(guarded((e) => log.error({ err: e.message }, 'freeing unused names failed'), () => unusedNames.run(Date.now())),
+      unusedNameSweepMs(config.limits.unusedNameMs))
+    : undefined;
+  unusedTimer?.unref();
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -182,6 +191,7 @@ export async function startServer(
       roster.stop();
       ctx.presence.stop();
       clearInterval(expiry);
+      clearInterval(unusedTimer);
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();
       https.close();

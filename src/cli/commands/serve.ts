@@ -55,6 +55,7 @@ Limits (environment only):
   SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
   SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
   SEALCAST_MIN_FREE_DISK_BYTES (${DEFAULT_LIMITS.minFreeDiskBytes}): /healthz answers 503 below it
+  SEALCAST_UNUSED_NAME_DAYS (30): a name never logged in to after registering is freed; 0 = never
 `;
 
 const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
@@ -77,6 +78,9 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['maxKeyPackagesPerDevice', 'SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE', 1],
   ['maxConversationsPerAccount', 'SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT', 1],
   ['minFreeDiskBytes', 'SEALCAST_MIN_FREE_DISK_BYTES', 1],
+  ['unusedNameMs', 'SEALCAST_UNUSED_NAME_DAYS', 24 * 3600 * 1000],
+  // Seconds, for tests and trials; wins over the days when both are set (it comes later).
+  ['unusedNameMs', 'SEALCAST_UNUSED_NAME_SECONDS', 1000],
 ];
 
 class UsageError extends Error {}
