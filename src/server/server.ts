@@ -94,6 +94,7 @@ export async function startServer(
   );
   const conversationView = new ConversationView(conversations);
   const storage = new StorageHealth(db, config.dataDir, config.limits.minFreeDiskBytes);
+  let diskWasLow: string | null = null;
   const ctx: ServerContext = {
     config, log, metrics, certFingerprint: tls.fingerprint, registry, router, mailbox, conversations, conversationView,
     keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
@@ -103,6 +104,16 @@ export async function startServer(
     }),
     roster, shuttingDown: () => stopping,
     storageProblem: () => storage.problem(),
+    diskLow: () => {
+      // Logged when the state changes, not per refused message: a flood of sends must not flood the log.
+      const problem = storage.diskLow();
+      if ((problem === null) !== (diskWasLow === null)) {
+        if (problem) log.warn({ problem }, 'new messages refused: disk below the free-space watermark');
+        else log.info('disk space is back above the watermark: new messages accepted again');
+      }
+      diskWasLow = problem;
+      return problem;
+    },
   };
   ensureEveryone(ctx);
   let video: VideoHandler | undefined;
