@@ -19,6 +19,7 @@ import { defaultConfig, type ServerConfig } from './server-config.js';
 import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import { StorageHealth } from './storage-health.js';
+import { ExternalChanges } from './external-changes.js';
 import { guarded } from './timer-guard.js';
 import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
@@ -194,6 +195,12 @@ export async function startServer(
     : undefined;
   unusedTimer?.unref();
 
+  const external = new ExternalChanges(db, ctx);
+  const externalTimer = setInterval(guarded((e) => log.error({ err: e.message }, 'reading changes made by sealcast admin failed'), () => {
+    external.check();
+  }), 1000);
+  externalTimer.unref();
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -203,6 +210,7 @@ export async function startServer(
       ctx.presence.stop();
       clearInterval(expiry);
       clearInterval(unusedTimer);
+      clearInterval(externalTimer);
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();
       https.close();
