@@ -5,11 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { ffprobePath } from '../src/media/ffmpeg-path.js';
 import { runCli } from './support/cli-process.js';
 import { decodeErrors, frameHeights, makeClip } from './support/media-fixtures.js';
-import { rssBytes } from './support/proc-memory.js';
 import { nextEvent, testClient } from './support/test-client.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
 
@@ -176,20 +174,8 @@ test('HLS for a name with a dot (john.doe): master, media playlist and segment a
   await c.close();
 });
 
-test('a client that reads nothing while streaming: server memory stays bounded', async () => {
-  const c = await testClient(server.url, 'stalled', { pin: server.fingerprintHex });
-  const before = rssBytes(server.proc.pid!);
-  const stream = await c.play('movie', { policy: 'fixed:480p', initialCredit: 16 });
-  // Stop reading at the TCP level: the server's stream must wait, not buffer the title.
-  const sockets = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h): h is TLSSocket => (h as TLSSocket)?.encrypted === true);
-  for (const s of sockets) s.pause();
-  await new Promise((r) => setTimeout(r, 2500));
-  const after = rssBytes(server.proc.pid!);
-  assert.ok(after - before < 64 * 1024 * 1024, `server RSS grew ${((after - before) / 1e6).toFixed(1)} MB`);
-  for (const s of sockets) s.resume();
-  stream.stop();
-  await c.close();
-});
+// A client that reads nothing while streaming: test/video-stall.e2e.test.ts (this title, 3 MB, fits in the
+// kernel's buffers, so a server that ignored the socket would pass here; that test's title does not).
 
 test('stream limits: parallel streams and a PLAY flood get TOO_MANY_STREAMS; the connection and other viewers carry on', async () => {
   const greedy = await testClient(server.url, 'greedy', { pin: server.fingerprintHex });

@@ -32,6 +32,8 @@ export interface ServerContext {
   readonly roster: RosterBroadcast;
   /** Why storing would fail now (full disk, unwritable database), or null; /healthz reports it. */
   readonly storageProblem: () => string | null;
+  /** Why the disk takes no new messages now (free space below the watermark), or null. */
+  readonly diskLow: () => string | null;
   /** The server is stopping: no presence news goes out. */
   readonly shuttingDown: () => boolean;
 }

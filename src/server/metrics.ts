@@ -20,6 +20,7 @@ export class Metrics {
     segments_sent_total: 0,
     hls_requests_total: 0,
     commits_total: 0,
+    unused_names_expired_total: 0,
   };
   private readonly gauges = new Map<string, () => number>();
 

@@ -86,6 +86,8 @@ export interface ServerLimits {
   playsPerMinute: number;
   /** Below this many free bytes on the data directory's disk, /healthz answers 503. */
   minFreeDiskBytes: number;
+  /** A name registered and never logged in to again is freed after this long (ms); 0 keeps it for ever. */
+  unusedNameMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -119,6 +121,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   streamsPerConnection: 2,
   playsPerMinute: 30,
   minFreeDiskBytes: 256 * 1024 * 1024,
+  unusedNameMs: 30 * 24 * 3600 * 1000,
 };
 
 /** The default /metrics allow-list: scrapes from this machine only. */

@@ -21,6 +21,8 @@ import { defaultConfig, type ServerConfig } from './server-config.js';
 import { openInstanceDatabase, priorState } from './instance-binding.js';
 import { loadTlsMaterial } from './tls-certificate.js';
 import { StorageHealth } from './storage-health.js';
+import { ExternalChanges } from './external-changes.js';
+import { guarded } from './timer-guard.js';
 import { tlsServerOptions } from './tls-options.js';
 import type { VideoHandler } from './video-handler.js';
 import { DeviceMailbox } from './mailbox/device-mailbox.js';
@@ -29,6 +31,7 @@ import { PresenceService } from './presence/presence-service.js';
 import { Registry } from './registry/registry.js';
 import { RosterBroadcast, rosterBatchDelayMs } from './roster-broadcast.js';
 import { LocalRouter } from './router/local-router.js';
+import { unusedNameSweepMs, UnusedNameSweep } from './unused-names.js';
 
 /** A started server, as `startServer` hands it back. */
 export interface RunningServer {
@@ -94,6 +97,7 @@ export async function startServer(
   );
   const conversationView = new ConversationView(conversations);
   const storage = new StorageHealth(db, config.dataDir, config.limits.minFreeDiskBytes);
+  let diskWasLow: string | null = null;
   const ctx: ServerContext = {
     config, log, metrics, certFingerprint: tls.fingerprint, registry, router, mailbox, conversations, conversationView,
     keyPackages: new SqliteKeyPackageStore(db), frames: new QueueFrames(conversationView),
@@ -103,6 +107,16 @@ export async function startServer(
     }),
     roster, shuttingDown: () => stopping,
     storageProblem: () => storage.problem(),
+    diskLow: () => {
+      // Logged when the state changes, not per refused message: a flood of sends must not flood the log.
+      const problem = storage.diskLow();
+      if ((problem === null) !== (diskWasLow === null)) {
+        if (problem) log.warn({ problem }, 'new messages refused: disk below the free-space watermark');
+        else log.info('disk space is back above the watermark: new messages accepted again');
+      }
+      diskWasLow = problem;
+      return problem;
+    },
   };
   ensureEveryone(ctx);
   let video: VideoHandler | undefined;
@@ -181,6 +195,19 @@ export async function startServer(
   }, 60_000);
   expiry.unref();
 
+  const unusedNames = new UnusedNameSweep(ctx, config.limits.unusedNameMs);
+  const unusedTimer = config.limits.unusedNameMs > 0
+    ? setInterval(guarded((e) => log.error({ err: e.message }, 'freeing unused names failed'), () => unusedNames.run(Date.now())),
+      unusedNameSweepMs(config.limits.unusedNameMs))
+    : undefined;
+  unusedTimer?.unref();
+
+  const external = new ExternalChanges(db, ctx);
+  const externalTimer = setInterval(guarded((e) => log.error({ err: e.message }, 'reading changes made by sealcast admin failed'), () => {
+    external.check();
+  }), 1000);
+  externalTimer.unref();
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -190,6 +217,8 @@ export async function startServer(
       ctx.presence.stop();
       clearInterval(expiry);
       transport.stop();
+      clearInterval(unusedTimer);
+      clearInterval(externalTimer);
       // Queued messages are written (and their senders told) before anyone is disconnected.
       mailbox.flush();
       https.close();

@@ -9,6 +9,7 @@ import { probeWrite, type SqliteDatabase } from '../store/index.js';
  */
 export class StorageHealth {
   private last: { at: number; problem: string | null } | undefined;
+  private lastDisk: { at: number; problem: string | null } | undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -22,12 +23,24 @@ export class StorageHealth {
   problem(): string | null {
     const at = this.now();
     if (this.last && at - this.last.at < this.cacheMs) return this.last.problem;
-    const problem = this.diskProblem() ?? this.writeProblem();
+    const problem = this.diskLow() ?? this.writeProblem();
     this.last = { at, problem };
     return problem;
   }
 
-  private diskProblem(): string | null {
+  /**
+   * The free-space half alone (no write probe): asked before every message is stored, so a disk
+   * that fills up refuses new messages before SQLite fails mid-write. Read at most once per `cacheMs`.
+   */
+  diskLow(): string | null {
+    const at = this.now();
+    if (this.lastDisk && at - this.lastDisk.at < this.cacheMs) return this.lastDisk.problem;
+    const problem = this.readDisk();
+    this.lastDisk = { at, problem };
+    return problem;
+  }
+
+  private readDisk(): string | null {
     let free: number;
     try {
       const s = statfsSync(this.dataDir);

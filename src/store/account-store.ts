@@ -86,8 +86,13 @@ export interface AccountStore {
   /** Every account, by name (operator listing only: never on a client's path). */
   list(): AccountRecord[];
   count(): number;
-  /** Accounts that never logged in again after registering, older than `before`: removed; their names. */
-  expireUnused(before: number): string[];
+  /**
+   * Names of accounts that never logged in again after registering and registered before `before`,
+   * in name order after `afterName` ('' from the start), at most `limit`; names held by an operator
+   * reset are not among them. Only a query: the server's sweep decides which are really unused and
+   * removes them (server/unused-names.ts).
+   */
+  unusedBefore(before: number, afterName: string, limit: number): string[];
 }
 
 interface AccountRow {
@@ -157,9 +162,10 @@ export class SqliteAccountStore implements AccountStore {
       deleteDevicesOf: db.prepare('DELETE FROM devices WHERE account = ?'),
       moveQueue: db.prepare('UPDATE queue SET device = ? WHERE device = ?'),
       rebind: db.prepare(
+        // The new key's first login is its registration: the unused-name clock starts again from it.
         `UPDATE accounts SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now, reset = 0,
            device_list = NULL, device_list_version = 0, reset_fingerprint = NULL, reset_code_hash = NULL,
-           reset_expires_at = NULL WHERE name = @name`,
+           reset_expires_at = NULL, last_login_at = @now, logins = 1 WHERE name = @name`,
       ),
       rotate: db.prepare('UPDATE accounts SET bundle = @bundle, fingerprint = @fingerprint, updated_at = @now WHERE name = @name'),
       setList: db.prepare('UPDATE accounts SET device_list = ?, device_list_version = ?, updated_at = ? WHERE name = ?'),
@@ -170,7 +176,9 @@ export class SqliteAccountStore implements AccountStore {
       remove: db.prepare('DELETE FROM accounts WHERE name = ?'),
       list: db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name'),
       count: db.prepare<[], number>('SELECT COUNT(*) FROM accounts').pluck(),
-      unused: db.prepare<[number], string>('SELECT name FROM accounts WHERE logins <= 1 AND last_login_at < ?').pluck(),
+      unused: db.prepare<[number, string, number], string>(
+        'SELECT name FROM accounts WHERE logins <= 1 AND reset = 0 AND last_login_at < ? AND name > ? ORDER BY name LIMIT ?',
+      ).pluck(),
     };
   }
 
@@ -328,10 +336,8 @@ export class SqliteAccountStore implements AccountStore {
     return this.s.count.get()!;
   }
 
-  expireUnused(before: number): string[] {
-    const names = this.s.unused.all(before);
-    for (const n of names) this.remove(n);
-    return names;
+  unusedBefore(before: number, afterName: string, limit: number): string[] {
+    return this.s.unused.all(before, afterName, limit);
   }
 
   private reload(name: string): AccountRecord | undefined {

@@ -44,6 +44,8 @@ export interface ConversationStore {
   conversationsOf(account: string): Uint8Array[];
   /** Accounts sharing at least one conversation with `account` (not counting Everyone), without it. */
   contactsOf(account: string): string[];
+  /** Reads these conversations again: their members changed outside this store (a removed account's rows cascaded). */
+  refresh(ids: readonly Uint8Array[]): void;
 }
 
 interface ConversationRow {
@@ -193,5 +195,9 @@ export class SqliteConversationStore implements ConversationStore {
 
   contactsOf(account: string): string[] {
     return this.s.contacts.all(account, account);
+  }
+
+  refresh(ids: readonly Uint8Array[]): void {
+    for (const id of ids) this.reload(id);
   }
 }

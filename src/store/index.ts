@@ -8,3 +8,4 @@ export * from './store-error.js';
 export * from './wal-checkpointer.js';
 export * from './watch-store.js';
 export * from './instance-id.js';
+export * from './operator-changes.js';

@@ -110,8 +110,10 @@ test('accounts: a change made by another process (sealcast admin) is seen; unuse
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(accounts.get('alice')?.reset, true, 'the reset is seen');
   accounts.touchLogin('carol', 50);
-  assert.deepEqual(accounts.expireUnused(40), ['alice', 'bob'], 'never used again after registering, and older than the cut-off');
-  assert.deepEqual(accounts.list().map((a) => a.name), ['carol']);
+  assert.deepEqual(accounts.unusedBefore(40, '', 10), ['bob'], 'never used again after registering, older than the cut-off; alice waits for her reset');
+  assert.deepEqual(accounts.unusedBefore(40, 'bob', 10), [], 'after the name given');
+  assert.deepEqual(accounts.unusedBefore(40, '', 0), [], 'at most limit');
+  assert.deepEqual(accounts.list().map((a) => a.name), ['alice', 'bob', 'carol'], 'a query only: the server removes');
 });
 
 test('device queues: stored once, paged in order within bytes, acknowledged by seq, expired', (t) => {

@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canonicalName } from '../../protocol/index.js';
-import { openDatabase, SqliteAccountStore } from '../../store/index.js';
+import { noteOperatorChange, openDatabase, SqliteAccountStore } from '../../store/index.js';
 
 export const ADMIN_HELP = `Usage: sealcast admin COMMAND [--data DIR]
 
@@ -83,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`sealcast admin remove: no user "${name}" is registered\n`);
           return 1;
         }
+        // A running server recounts its quotas and closes the account's sessions (server/external-changes.ts).
+        noteOperatorChange(db);
         process.stdout.write(`"${name}" is removed; the name is free.\n`);
         return 0;
       }
@@ -103,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`sealcast admin reset-name: no user "${name}" is registered\n`);
         return 1;
       }
+      noteOperatorChange(db);
       process.stdout.write(code
         ? `"${name}" is reset; the old key is revoked. Give the user this one-time code (valid 7 days):\n  ${code}\n` +
           `They log in with it: sealcast connect URL --name ${name} --enrollment-code ${code}\n`

@@ -55,6 +55,7 @@ Limits (environment only):
   SEALCAST_QUEUE_WINDOW_BYTES (${DEFAULT_LIMITS.queueWindowBytes})  SEALCAST_QUEUE_WINDOW_ITEMS (${DEFAULT_LIMITS.queueWindowItems})
   SEALCAST_MAX_KEY_PACKAGES_PER_DEVICE (${DEFAULT_LIMITS.maxKeyPackagesPerDevice})  SEALCAST_MAX_CONVERSATIONS_PER_ACCOUNT (${DEFAULT_LIMITS.maxConversationsPerAccount})
   SEALCAST_MIN_FREE_DISK_BYTES (${DEFAULT_LIMITS.minFreeDiskBytes}): /healthz answers 503 below it
+  SEALCAST_UNUSED_NAME_DAYS (30): a name never logged in to after registering is freed; 0 = never
 Connections and what they may hold (0 disables a timeout or the budget):
   SEALCAST_MAX_CONNECTIONS (0: 90% of the open-file limit less 128)
   SEALCAST_TLS_HANDSHAKE_TIMEOUT_SECONDS (${DEFAULT_LIMITS.tlsHandshakeTimeoutMs / 1000})  SEALCAST_HTTP_HEADERS_TIMEOUT_SECONDS (${DEFAULT_LIMITS.httpHeadersTimeoutMs / 1000})
@@ -88,6 +89,9 @@ const LIMIT_ENV: [keyof ServerLimits, string, number][] = [
   ['maxHttpResponses', 'SEALCAST_MAX_HTTP_RESPONSES', 1],
   ['maxOutboundBytes', 'SEALCAST_MAX_OUTBOUND_BYTES', 1],
   ['drainTimeoutMs', 'SEALCAST_DRAIN_TIMEOUT_SECONDS', 1000],
+  ['unusedNameMs', 'SEALCAST_UNUSED_NAME_DAYS', 24 * 3600 * 1000],
+  // Seconds, for tests and trials; wins over the days when both are set (it comes later).
+  ['unusedNameMs', 'SEALCAST_UNUSED_NAME_SECONDS', 1000],
 ];
 
 class UsageError extends Error {}

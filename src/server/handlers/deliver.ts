@@ -7,11 +7,15 @@ import { encodeDeliveredFrame } from '../message-frames.js';
 import { ServerError } from '../server-error.js';
 
 /**
- * Checks the quotas a message must fit before it is stored: each device's queue bytes, what the
- * sender already makes the server keep (charged per device copy), and the server's total.
+ * Checks the quotas a message must fit before it is stored: the disk's free-space watermark, each
+ * device's queue bytes, what the sender already makes the server keep (charged per device copy),
+ * and the server's total.
  */
 export function checkQuotas(ctx: ServerContext, sender: string, devices: readonly DeviceRecord[], bytes: number, refId: Uint8Array): void {
   const limits = ctx.config.limits;
+  // Refused before it is accepted, never dropped after: what was acknowledged stays, and acks (deletes) still work.
+  const low = ctx.diskLow();
+  if (low) throw new ServerError('QUOTA_EXCEEDED', 'the server is short of disk space and stores no new messages now; try again later', refId);
   const full = devices.find((d) => ctx.mailbox.bytesFor(d.idHex) + bytes > limits.maxStoredBytesPerRecipient);
   if (full) throw new ServerError('MAILBOX_FULL', `the mailbox of "${full.account}" is full`, refId);
   const charge = bytes * devices.length;

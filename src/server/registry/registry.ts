@@ -205,6 +205,16 @@ export class Registry {
     this.accounts.rotate(name, bundle.bytes, bundle.fingerprint, Date.now());
   }
 
+  /** Deletes an account with its devices, their queues, key packages and memberships (the store cascades). */
+  remove(name: string): boolean {
+    return this.accounts.remove(name);
+  }
+
+  /** Names registered before `before` that never logged in again (candidates only: see server/unused-names.ts). */
+  unusedBefore(before: number, afterName: string, limit: number): string[] {
+    return this.accounts.unusedBefore(before, afterName, limit);
+  }
+
   /** Directory look-up: the accounts of these names (canonical), and the names that are unknown. */
   lookup(names: readonly string[]): { found: AccountRecord[]; unknown: string[] } {
     const found: AccountRecord[] = [];

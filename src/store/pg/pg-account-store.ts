@@ -182,9 +182,12 @@ export class PgAccountStore implements AsyncAccountStore {
     return (await this.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM accounts')).rows[0]!.n;
   }
 
-  async expireUnused(before: number): Promise<string[]> {
-    // One statement: a login between a read and a delete cannot be lost to the expiry.
-    const r = await this.db.query<{ name: string }>('DELETE FROM accounts WHERE logins <= 1 AND last_login_at < $1 RETURNING name', [before]);
-    return r.rows.map((x) => x.name).sort();
+  async unusedBefore(before: number, afterName: string, limit: number): Promise<string[]> {
+    // Candidates only, a page at a time in name order: the server decides and removes each (as on SQLite).
+    const r = await this.db.query<{ name: string }>(
+      'SELECT name FROM accounts WHERE logins <= 1 AND NOT reset AND last_login_at < $1 AND name > $2 ORDER BY name LIMIT $3',
+      [before, afterName, limit],
+    );
+    return r.rows.map((x) => x.name);
   }
 }

@@ -119,4 +119,7 @@ export class PgConversationStore implements AsyncConversationStore, HandshakeLog
     );
     return r.rows.map((x) => x.account);
   }
+
+  /** Nothing is cached here (every read goes to PostgreSQL), so there is nothing to reload. */
+  async refresh(_ids: readonly Uint8Array[]): Promise<void> {}
 }

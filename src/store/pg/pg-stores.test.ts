@@ -108,7 +108,11 @@ test('pg accounts: rotation keeps the devices and their queues; an operator\'s r
 
   await accounts.touchLogin('carol', 50);
   assert.equal((await accounts.get('carol'))!.logins, 2);
-  assert.deepEqual(await accounts.expireUnused(40), ['alice', 'bob'], 'never used again after registering, and older than the cut-off');
+  assert.deepEqual(await accounts.unusedBefore(40, '', 100), ['alice', 'bob'], 'never used again after registering, and older than the cut-off');
+  assert.deepEqual(await accounts.unusedBefore(40, 'alice', 1), ['bob'], 'paged by name');
+  await accounts.markReset('bob', 41);
+  assert.deepEqual(await accounts.unusedBefore(40, '', 100), ['alice'], 'an operator reset waits for its new key, not for expiry');
+  for (const name of ['alice', 'bob']) await accounts.remove(name);
   assert.deepEqual((await accounts.list()).map((a) => [a.name, a.devices.length]), [['carol', 1]]);
   assert.deepEqual((await accounts.addV1Device('carol', 60)).id, v1DeviceId(fp(3)), 'already there: the same device');
 });
