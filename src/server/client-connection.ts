@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { PublicBundle } from '../crypto/verify.js';
 import { CLOSE_CODES, encodeServerFrame, WIRE_ERRORS, type ServerFrameInit, type WireErrorName } from '../protocol/index.js';
 import type { Session } from './session.js';
+import { guarded, stderrSink } from './timer-guard.js';
 import { TokenBucket } from './token-bucket.js';
 import { holdUntilTurnEnds } from './turn-writes.js';
 
@@ -177,6 +178,6 @@ export class ClientConnection {
       this.ws.terminate();
     }
     // A peer that never answers the close handshake must not hold the socket open.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    setTimeout(guarded(stderrSink, () => this.ws.terminate()), 2000).unref();
   }
 }
