@@ -27,7 +27,8 @@ export interface SeedTitle {
   sidecars?: Record<string, string>;
 }
 
-const SHARED = join(tmpdir(), 'sealcast-test-fixtures');
+// Per user: a shared machine's other users cannot write (or plant) our fixtures.
+const SHARED = join(tmpdir(), `sealcast-test-fixtures-${process.getuid?.() ?? 0}`);
 /** The server's segment length (MediaLibrary's default). */
 const SEGMENT_SECONDS = 2;
 
@@ -46,6 +47,14 @@ function mediaCodeHash(): string {
 function entryDir(t: SeedTitle): string {
   const spec = createHash('sha256').update(JSON.stringify([t.file, t.clip, t.sidecars ?? {}, SEGMENT_SECONDS])).digest('hex').slice(0, 16);
   return join(SHARED, `${mediaCodeHash()}-${spec}`);
+}
+
+function mtimeOr(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
 }
 
 function alive(pid: number): boolean {
@@ -77,13 +86,27 @@ async function build(t: SeedTitle, entry: string): Promise<void> {
   renameSync(work, entry);
 }
 
+/** Entries unused for a week (older media code, other worktrees' clips) are removed, so the directory does not grow for ever. */
+function prune(): void {
+  const old = Date.now() - 7 * 24 * 3600_000;
+  for (const name of readdirSync(SHARED)) {
+    if (name.includes('.')) continue; // locks and builds in progress
+    const dir = join(SHARED, name);
+    if (statSync(dir).mtimeMs < old) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The shared entry for `t`, made by whichever test process gets there first (the others wait for it). */
 async function ensure(t: SeedTitle): Promise<string> {
   const entry = entryDir(t);
   const lock = `${entry}.lock`;
   mkdirSync(SHARED, { recursive: true });
   for (;;) {
-    if (existsSync(entry)) return entry;
+    if (existsSync(entry)) {
+      const now = new Date();
+      utimesSync(entry, now, now); // in use: kept by prune()
+      return entry;
+    }
     try {
       mkdirSync(lock); // atomic: one builder at a time
     } catch {
@@ -91,13 +114,18 @@ async function ensure(t: SeedTitle): Promise<string> {
       try {
         holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
       } catch { /* being created */ }
-      if (Number.isFinite(holder) && !alive(holder)) rmSync(lock, { recursive: true, force: true }); // its builder died
+      // Its builder died (or died before writing its pid): take over.
+      const dead = Number.isFinite(holder) ? !alive(holder) : Date.now() - mtimeOr(lock) > 10_000;
+      if (dead) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
       continue;
     }
     try {
       writeFileSync(join(lock, 'pid'), String(process.pid));
-      if (!existsSync(entry)) await build(t, entry);
+      if (!existsSync(entry)) {
+        await build(t, entry);
+        prune();
+      }
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
