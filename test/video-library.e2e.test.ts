@@ -83,7 +83,8 @@ test('q_1440p.mp4 is the 1440p rung of "q"; fixed:1440p plays 1440p, or fails cl
   const heights = frameHeights(out);
   assert.ok(heights.length >= 55 && heights.every((h) => h === 1440), `${heights.length} frames: ${[...new Set(heights)].join(',')}`);
   const none = await runCli(['play', server.url, '--name', 'viewer', 'movie', '--policy', 'fixed:1440p', '--out', join(root, 'x.ts')], { home: join(root, 'viewer'), timeoutMs: 60_000 });
-  assert.equal(none.code, 1);
+  // A height the title does not have is a usage error (exit 2), as play-arguments.e2e has it.
+  assert.equal(none.code, 2, none.stderr);
   assert.match(none.stderr, /"movie" has no 1440p rendition \(it has 240p\)/);
 });
 
