@@ -5,12 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replay, rgb, type Cell } from './support/ansi-screen.js';
 import { LineCollector, runCli, startCli } from './support/cli-process.js';
-import { makeBandsClip, makeClip } from './support/media-fixtures.js';
 import { sealcastBin } from './support/repo-root.js';
+import { seedLibrary } from './support/seeded-library.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
 import { nextEvent, testClient } from './support/test-client.js';
 import { hasTmux, TmuxServer } from './support/tmux.js';
@@ -27,17 +27,14 @@ const paneFormat = (session: string, format: string) => term!.format(session, fo
 before(async () => {
   root = tempDir('sealcast-cli-video-');
   const videos = join(root, 'videos');
-  mkdirSync(videos);
-  makeClip(join(videos, 'clip.mp4'), { width: 640, height: 360, seconds: 20 });
-  makeBandsClip(join(videos, 'bands.mp4'), { width: 320, height: 240, seconds: 6 });
+  // Playing and drawing are the subject, not ingest: the titles come transcoded.
+  await seedLibrary(videos, join(root, 'data'), [
+    { file: 'clip.mp4', clip: { width: 640, height: 360, seconds: 20 } },
+    { file: 'bands.mp4', clip: { width: 320, height: 240, seconds: 6, bands: true } },
+  ]);
   server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos });
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const r = await runCli(['videos', server.url, '--name', 'lister', '--json'], { home: join(root, 'lister') });
-    if ((r.stdout.match(/"state":"ready"/g) ?? []).length === 2) return;
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  throw new Error('the videos never became ready');
+  const r = await runCli(['videos', server.url, '--name', 'lister', '--json'], { home: join(root, 'lister') });
+  assert.equal((r.stdout.match(/"state":"ready"/g) ?? []).length, 2, `seeded titles not ready at once:\n${r.stdout}${r.stderr}`);
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { request } from 'node:https';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli } from './support/cli-process.js';
-import { makeClip } from './support/media-fixtures.js';
+import { seedLibrary } from './support/seeded-library.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
 import { segmentLayout } from '../src/media/segment-layout.js';
 
@@ -57,10 +57,10 @@ async function movie(name: string): Promise<Listed> {
 before(async () => {
   root = tempDir('sealcast-resume-');
   const videos = join(root, 'videos');
-  mkdirSync(videos);
-  makeClip(join(videos, 'movie.mp4'), { width: 426, height: 240, seconds: 8 });
-  writeFileSync(join(videos, 'movie.en.srt'), SRT);
-  writeFileSync(join(videos, 'movie.fr.srt'), SRT.replace('Hello there', 'Bonjour'));
+  // Players, subtitles and resume points are the subject, not ingest: the title comes transcoded.
+  await seedLibrary(videos, join(root, 'data'), [
+    { file: 'movie.mp4', clip: { width: 426, height: 240, seconds: 8 }, sidecars: { 'movie.en.srt': SRT, 'movie.fr.srt': SRT.replace('Hello there', 'Bonjour') } },
+  ]);
   wrapperDir = join(root, 'bin');
   mkdirSync(wrapperDir);
   writeFileSync(join(wrapperDir, 'ffplay'), `#!/bin/sh
@@ -70,7 +70,7 @@ SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy exec ${ffplay || 'ffplay'} "$@"
 `);
   chmodSync(join(wrapperDir, 'ffplay'), 0o755);
   server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos });
-  for (let i = 0; i < 240 && (await listed('viewer'))?.state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await listed('viewer'))?.state, 'ready', 'the seeded title is ready at once');
 });
 
 after(async () => {

@@ -3,11 +3,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ffprobePath } from '../src/media/ffmpeg-path.js';
 import { runCli } from './support/cli-process.js';
-import { decodeErrors, frameHeights, makeClip } from './support/media-fixtures.js';
+import { decodeErrors, frameHeights } from './support/media-fixtures.js';
+import { seedLibrary } from './support/seeded-library.js';
 import { nextEvent, testClient } from './support/test-client.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
 
@@ -38,18 +38,16 @@ function firstPts(file: string): number {
 before(async () => {
   root = tempDir('sealcast-video-');
   const videos = join(root, 'videos');
-  mkdirSync(videos);
-  makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 12 });
-  // The issue's example: 2 s segments gave an 8 s title 150 frames at 240p and 50 at 480p under "thirds".
-  makeClip(join(videos, 'eight.mp4'), { width: 854, height: 480, seconds: 8 });
+  // Streaming is the subject here, not ingest (ingest.e2e, media-library.test): the titles come transcoded.
+  await seedLibrary(videos, join(root, 'data'), [
+    { file: 'movie.mp4', clip: { width: 854, height: 480, seconds: 12 } },
+    // The issue's example: 2 s segments gave an 8 s title 150 frames at 240p and 50 at 480p under "thirds".
+    { file: 'eight.mp4', clip: { width: 854, height: 480, seconds: 8 } },
+  ]);
   server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos });
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const r = await runCli(['videos', server.url, '--name', 'viewer', '--json'], { home: home() });
-    if (r.stdout.split('"state":"ready"').length === 3) return;
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  throw new Error('the titles never became ready');
+  // Seeded titles are ready from their manifests: the very first listing must say so.
+  const r = await runCli(['videos', server.url, '--name', 'viewer', '--json'], { home: home() });
+  assert.equal(r.stdout.split('"state":"ready"').length, 3, `seeded titles not ready at once:\n${r.stdout}${r.stderr}`);
 });
 
 after(async () => {

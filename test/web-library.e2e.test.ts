@@ -3,11 +3,10 @@
 // Chromium against a real server transcoding real files with ffmpeg.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { hasChromium } from './support/browser.js';
-import { makeClip } from './support/media-fixtures.js';
+import { seedLibrary } from './support/seeded-library.js';
 import { screenshot, signIn, webRig } from './support/web-app.js';
 
 const SRT = '1\n00:00:01,000 --> 00:00:04,000\nHello there\n\n2\n00:00:06,000 --> 00:00:08,000\nSecond line\n';
@@ -27,13 +26,14 @@ async function rows(page: Page): Promise<string[]> {
 
 test('web library: posters, search and sort, subtitles, thumbnails, resume and start over, ended', { skip: !hasChromium && 'chromium not installed', timeout: 300_000 }, async (t) => {
   const rig = await webRig(t, 'sealcast-weblib-', {
-    videos: (root) => {
+    videos: async (root, dataDir) => {
       const videos = join(root, 'videos');
-      mkdirSync(videos);
-      // "clip" first, so "movie" is the newer one: date added and name order differ.
-      makeClip(join(videos, 'clip.mp4'), { width: 426, height: 240, seconds: 4 });
-      makeClip(join(videos, 'movie.mp4'), { width: 640, height: 360, seconds: 12 });
-      writeFileSync(join(videos, 'movie.en.srt'), SRT);
+      // The library's views are the subject, not ingest: the titles come transcoded (posters,
+      // thumbnails and subtitles included). "clip" first, so "movie" is the newer one: date added and name order differ.
+      await seedLibrary(videos, dataDir, [
+        { file: 'clip.mp4', clip: { width: 426, height: 240, seconds: 4 } },
+        { file: 'movie.mp4', clip: { width: 640, height: 360, seconds: 12 }, sidecars: { 'movie.en.srt': SRT } },
+      ]);
       return videos;
     },
   });

@@ -3,12 +3,12 @@
 // loaded chunk), rung picking, chat while watching, and a phone-sized screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { hasChromium } from './support/browser.js';
 import { LineCollector, runCli, startCli } from './support/cli-process.js';
 import { makeClip } from './support/media-fixtures.js';
+import { seedLibrary } from './support/seeded-library.js';
 import { PHONE, screenshot, sendTo, signIn, webRig } from './support/web-app.js';
 
 const RUNGS = [240, 360, 480];
@@ -55,11 +55,10 @@ async function pickQuality(page: Page, value: string): Promise<void> {
 
 test('web app videos: library and progress, native HLS and hls.js, rungs, chat while watching, phone', { skip: !hasChromium && 'chromium not installed', timeout: 300_000 }, async (t) => {
   const rig = await webRig(t, 'sealcast-webvideo-', {
-    videos: (root) => {
+    videos: async (root, dataDir) => {
       const videos = join(root, 'videos');
-      mkdirSync(videos);
-      makeClip(join(videos, 'movie.mp4'), { width: 854, height: 480, seconds: 20 });
-      // A second, longer title queued behind the first: the library shows progress while it works.
+      // "movie" is played, so it comes transcoded; "feature" transcodes for real: the library shows its progress.
+      await seedLibrary(videos, dataDir, [{ file: 'movie.mp4', clip: { width: 854, height: 480, seconds: 20 } }]);
       makeClip(join(videos, 'feature.mp4'), { width: 1280, height: 720, seconds: 8 });
       return videos;
     },
@@ -74,11 +73,12 @@ test('web app videos: library and progress, native HLS and hls.js, rungs, chat w
   await signIn(viewer, 'viewer');
   await viewer.page.click('.tab[data-view="videos"]');
 
-  // The library while transcoding (one title at a time, "feature" first): progress shows, and the
-  // list refreshes by itself until "movie", queued behind it, is ready; nobody presses Refresh.
-  await viewer.page.waitForSelector('#library li[data-state="transcoding"] progress, #library li[data-state="queued"]', { timeout: 60_000 });
+  // The library while transcoding: progress shows for "feature", and the list refreshes by itself
+  // until it is ready; nobody presses Refresh.
+  await viewer.page.waitForSelector('#library li[data-title="feature"][data-state="transcoding"] progress, #library li[data-title="feature"][data-state="queued"]', { timeout: 60_000 });
   await screenshot(viewer, 'videos-transcoding');
-  await viewer.page.waitForSelector('#library li[data-title="movie"][data-state="ready"]', { timeout: 120_000 });
+  await viewer.page.waitForSelector('#library li[data-title="feature"][data-state="ready"]', { timeout: 120_000 });
+  await viewer.page.waitForSelector('#library li[data-title="movie"][data-state="ready"]');
   const movie = (await viewer.page.textContent('#library li[data-title="movie"]'))!;
   assert.match(movie, /0:20/);
   assert.match(movie, /240p · 360p · 480p/);
@@ -149,10 +149,10 @@ test('web player renews its HLS token before it expires and plays on past the fi
   // Tokens live 12 s here (an hour by default); the player renews 10 s in, and the old token is dead by 12 s.
   const rig = await webRig(t, 'sealcast-webrenew-', {
     env: { SEALCAST_HLS_TOKEN_TTL_SECONDS: '12' },
-    videos: (root) => {
+    videos: async (root, dataDir) => {
       const videos = join(root, 'videos');
-      mkdirSync(videos);
-      makeClip(join(videos, 'long.mp4'), { width: 426, height: 240, seconds: 30 });
+      // Token renewal is the subject, not ingest: the title comes transcoded.
+      await seedLibrary(videos, dataDir, [{ file: 'long.mp4', clip: { width: 426, height: 240, seconds: 30 } }]);
       return videos;
     },
   });

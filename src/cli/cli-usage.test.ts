@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync, existsSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnNode } from '../../test/support/spawn-node.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +24,11 @@ function sealcast(args: string[], env: Record<string, string> = {}) {
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking: independent checks run at once (Promise.all), fewer wall seconds. */
+function sealcastAsync(args: string[], env: Record<string, string> = {}) {
+  return spawnNode([bin, ...args], { ...process.env, SEALCAST_HOME: home, SEALCAST_URL: '', SEALCAST_NAME: '', SEALCAST_IDENTITY: '', NO_COLOR: '1', ...env });
 }
 
 test('--help lists every command, the client options with their variables, and the exit codes', () => {
@@ -77,18 +83,7 @@ for (const cmd of ['connect', 'send', 'listen', 'who', 'rooms', 'room', 'devices
   });
 }
 
-test('video commands: videos, play and ingest have real help and usage errors', () => {
-  for (const cmd of ['videos', 'play', 'ingest']) {
-    const help = sealcast([cmd, '--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /^Usage: sealcast /);
-  }
-  assert.match(sealcast(['play', '--help']).stdout, /--policy[\s\S]*--player PLAYER[\s\S]*terminal[\s\S]*--out[\s\S]*--at/);
-  assert.match(sealcast(['ingest', '--help']).stdout, /--videos DIR[\s\S]*env SEALCAST_VIDEOS[\s\S]*--data DIR[\s\S]*env SEALCAST_DATA/);
-  assert.match(sealcast(['connect', '--help']).stdout, /\/play TITLE[\s\S]*\/seek[\s\S]*\/stop[\s\S]*--player PLAYER/);
-  const noTitle = sealcast(['play', 'wss://127.0.0.1:9', '--name', 'al']);
-  assert.equal(noTitle.code, 2);
-  assert.match(noTitle.stderr, /title/);
+test('video commands: videos, play and ingest have real help and usage errors', async () => {
   const usage: [string[], RegExp][] = [
     [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--player', 'vlc'], /unknown player "vlc"/],
     [['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie', '--policy', 'fast'], /unknown policy "fast"/],
@@ -102,25 +97,52 @@ test('video commands: videos, play and ingest have real help and usage errors', 
     [['ingest', '--videos', home, '../etc'], /"..\/etc" cannot be a title/],
     [['ingest', '--frob'], /Unknown option '--frob'/],
   ];
-  for (const [args, message] of usage) {
-    const r = sealcast(args, { SEALCAST_PLAYER: '' });
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, message);
+  // Independent processes: started together, checked in order.
+  const [videosHelp, playHelp, ingestHelp, connectHelp, noTitle, fromEnv, ...errors] = await Promise.all([
+    ...['videos', 'play', 'ingest', 'connect'].map((cmd) => sealcastAsync([cmd, '--help'])),
+    sealcastAsync(['play', 'wss://127.0.0.1:9', '--name', 'al']),
+    sealcastAsync(['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie'], { SEALCAST_PLAYER: 'vlc' }),
+    ...usage.map(([args]) => sealcastAsync(args, { SEALCAST_PLAYER: '' })),
+  ]);
+  for (const help of [videosHelp!, playHelp!, ingestHelp!]) {
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: sealcast /);
   }
-  assert.equal(sealcast(['play', 'wss://127.0.0.1:9', '--name', 'al', 'movie'], { SEALCAST_PLAYER: 'vlc' }).code, 2, 'SEALCAST_PLAYER is read');
+  assert.match(playHelp!.stdout, /--policy[\s\S]*--player PLAYER[\s\S]*terminal[\s\S]*--out[\s\S]*--at/);
+  assert.match(ingestHelp!.stdout, /--videos DIR[\s\S]*env SEALCAST_VIDEOS[\s\S]*--data DIR[\s\S]*env SEALCAST_DATA/);
+  assert.match(connectHelp!.stdout, /\/play TITLE[\s\S]*\/seek[\s\S]*\/stop[\s\S]*--player PLAYER/);
+  assert.equal(noTitle!.code, 2);
+  assert.match(noTitle!.stderr, /title/);
+  for (const [i, [args, message]] of usage.entries()) {
+    assert.equal(errors[i]!.code, 2, `${args.join(' ')}: ${errors[i]!.stderr}`);
+    assert.match(errors[i]!.stderr, message);
+  }
+  assert.equal(fromEnv!.code, 2, 'SEALCAST_PLAYER is read');
 });
 
-test('usage errors of client commands exit 2 before touching the network', () => {
-  assert.equal(sealcast(['send', 'wss://127.0.0.1:9', '--name', 'al', 'hi']).code, 2, 'no --to');
-  assert.match(sealcast(['send', 'wss://127.0.0.1:9', '--name', 'al', '--to', 'bob']).stderr, /nothing to send/);
-  assert.match(sealcast(['who', '--name', 'al']).stderr, /SEALCAST_URL/, 'no URL');
-  assert.match(sealcast(['who', 'wss://127.0.0.1:9']).stderr, /--name/, 'no name');
-  assert.match(sealcast(['who', 'wss://127.0.0.1:9', '--name', 'Not Valid']).stderr, /invalid name/);
-  assert.match(sealcast(['who', 'ws://127.0.0.1:9', '--name', 'al']).stderr, /needs TLS/);
-  assert.match(sealcast(['who', 'wss://127.0.0.1:9', '--name', 'al', '--fingerprint', 'abc']).stderr, /64 hex digits/);
-  assert.equal(sealcast(['listen', 'wss://127.0.0.1:9', '--name', 'al', '--count', '0']).code, 2);
-  assert.equal(sealcast(['listen', 'wss://127.0.0.1:9', '--name', 'al', '--timeout', 'soon']).code, 2);
-  assert.equal(sealcast(['keygen', '--suite', 'rot13']).code, 2);
+test('usage errors of client commands exit 2 before touching the network', async () => {
+  const [noTo, nothing, noUrl, noName, badName, noTls, badPin, count0, timeoutSoon, rot13] = await Promise.all([
+    sealcastAsync(['send', 'wss://127.0.0.1:9', '--name', 'al', 'hi']),
+    sealcastAsync(['send', 'wss://127.0.0.1:9', '--name', 'al', '--to', 'bob']),
+    sealcastAsync(['who', '--name', 'al']),
+    sealcastAsync(['who', 'wss://127.0.0.1:9']),
+    sealcastAsync(['who', 'wss://127.0.0.1:9', '--name', 'Not Valid']),
+    sealcastAsync(['who', 'ws://127.0.0.1:9', '--name', 'al']),
+    sealcastAsync(['who', 'wss://127.0.0.1:9', '--name', 'al', '--fingerprint', 'abc']),
+    sealcastAsync(['listen', 'wss://127.0.0.1:9', '--name', 'al', '--count', '0']),
+    sealcastAsync(['listen', 'wss://127.0.0.1:9', '--name', 'al', '--timeout', 'soon']),
+    sealcastAsync(['keygen', '--suite', 'rot13']),
+  ]);
+  assert.equal(noTo!.code, 2, 'no --to');
+  assert.match(nothing!.stderr, /nothing to send/);
+  assert.match(noUrl!.stderr, /SEALCAST_URL/, 'no URL');
+  assert.match(noName!.stderr, /--name/, 'no name');
+  assert.match(badName!.stderr, /invalid name/);
+  assert.match(noTls!.stderr, /needs TLS/);
+  assert.match(badPin!.stderr, /64 hex digits/);
+  assert.equal(count0!.code, 2);
+  assert.equal(timeoutSoon!.code, 2);
+  assert.equal(rot13!.code, 2);
 });
 
 test('SEALCAST_* variables stand in for flags', () => {

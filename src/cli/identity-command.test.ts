@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealcastBin } from '../../test/support/repo-root.js';
+import { spawnNode } from '../../test/support/spawn-node.js';
 
 const bin = sealcastBin();
 const root = mkdtempSync(join(tmpdir(), 'sealcast-identity-test-'));
@@ -22,6 +23,11 @@ function sealcast(args: string[], env: Record<string, string> = {}) {
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking, for checks that can run at once. */
+function sealcastAsync(args: string[], env: Record<string, string> = {}) {
+  return spawnNode([bin, ...args], { ...process.env, SEALCAST_HOME: join(root, 'home'), SEALCAST_IDENTITY: '', SEALCAST_NAME: '', SEALCAST_PASSPHRASE: '', NO_COLOR: '1', ...env }, 60_000, root);
 }
 
 const sha = (out: string) => /^sha256: ([0-9a-f]{64})$/m.exec(out)?.[1];
@@ -51,26 +57,46 @@ test('export then import: the same keys, a 0600 file, the name carried along', (
   assert.equal(JSON.parse(piped.stdout).sealcastEncryptedIdentity, 1);
 });
 
-test('refusals: wrong passphrase, damaged or plain files, overwrite, no passphrase, short passphrase', () => {
+test('refusals: wrong passphrase, damaged or plain files, overwrite, no passphrase, short passphrase', async () => {
   sealcast(['keygen', '--identity', join(root, 'r.json')]);
   assert.equal(sealcast(['identity', 'export', '--identity', join(root, 'r.json'), '--out', join(root, 'r.sealed')], { SEALCAST_PASSPHRASE: PASS }).code, 0);
-
-  const wrong = sealcast(['identity', 'import', join(root, 'r.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: 'not the passphrase' });
-  assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, /wrong passphrase/);
-  assert.ok(!existsSync(join(root, 'r2.json')), 'nothing written');
-
   const sealed = JSON.parse(readFileSync(join(root, 'r.sealed'), 'utf8'));
   writeFileSync(join(root, 'cut.sealed'), JSON.stringify({ ...sealed, salt: 'AAAA' }));
-  const damaged = sealcast(['identity', 'import', join(root, 'cut.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS });
-  assert.equal(damaged.code, 1);
-  assert.match(damaged.stderr, /damaged/);
   writeFileSync(join(root, 'junk.sealed'), 'not json at all');
-  assert.match(sealcast(['identity', 'import', join(root, 'junk.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS }).stderr, /not a sealcast identity file/);
-  assert.match(sealcast(['identity', 'import', join(root, 'r.json'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS }).stderr, /unencrypted identity file/);
-  assert.ok(!existsSync(join(root, 'r2.json')), 'nothing written');
 
-  // Would overwrite: refused before the passphrase is asked, the file untouched.
+  // Refusals that touch nothing are independent: run at once (each derives a key: seconds apiece).
+  const [wrong, damaged, junk, plain, outExists, noPass, short, none, missing, importBare, frob, bare] = await Promise.all([
+    sealcastAsync(['identity', 'import', join(root, 'r.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: 'not the passphrase' }),
+    sealcastAsync(['identity', 'import', join(root, 'cut.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS }),
+    sealcastAsync(['identity', 'import', join(root, 'junk.sealed'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS }),
+    sealcastAsync(['identity', 'import', join(root, 'r.json'), '--identity', join(root, 'r2.json')], { SEALCAST_PASSPHRASE: PASS }),
+    sealcastAsync(['identity', 'export', '--identity', join(root, 'r.json'), '--out', join(root, 'r.sealed')], { SEALCAST_PASSPHRASE: PASS }),
+    sealcastAsync(['identity', 'export', '--identity', join(root, 'r.json')]),
+    sealcastAsync(['identity', 'export', '--identity', join(root, 'r.json')], { SEALCAST_PASSPHRASE: 'short' }),
+    sealcastAsync(['identity', 'export', '--identity', join(root, 'none.json')], { SEALCAST_PASSPHRASE: PASS }),
+    sealcastAsync(['identity', 'import', join(root, 'missing.sealed')]),
+    sealcastAsync(['identity', 'import']),
+    sealcastAsync(['identity', 'frob']),
+    sealcastAsync(['identity']),
+  ]);
+  assert.equal(wrong!.code, 1);
+  assert.match(wrong!.stderr, /wrong passphrase/);
+  assert.equal(damaged!.code, 1);
+  assert.match(damaged!.stderr, /damaged/);
+  assert.match(junk!.stderr, /not a sealcast identity file/);
+  assert.match(plain!.stderr, /unencrypted identity file/);
+  assert.ok(!existsSync(join(root, 'r2.json')), 'nothing written');
+  assert.equal(outExists!.code, 2, '--out exists');
+  assert.equal(noPass!.code, 2);
+  assert.match(noPass!.stderr, /SEALCAST_PASSPHRASE/);
+  assert.match(short!.stderr, /at least 8/);
+  assert.match(none!.stderr, /no identity at/);
+  assert.match(missing!.stderr, /no such file/);
+  assert.equal(importBare!.code, 2);
+  assert.equal(frob!.code, 2);
+  assert.equal(bare!.code, 2);
+
+  // Would overwrite: refused before the passphrase is asked, the file untouched (in order: each step depends on the last).
   sealcast(['keygen', '--identity', join(root, 'other.json')]);
   const before = readFileSync(join(root, 'other.json'), 'utf8');
   const over = sealcast(['identity', 'import', join(root, 'r.sealed'), '--identity', join(root, 'other.json')], { SEALCAST_PASSPHRASE: PASS });
@@ -84,17 +110,6 @@ test('refusals: wrong passphrase, damaged or plain files, overwrite, no passphra
   assert.equal(readFileSync(join(root, backup), 'utf8'), before);
   const again = sealcast(['identity', 'import', join(root, 'r.sealed'), '--identity', join(root, 'other.json'), '--force'], { SEALCAST_PASSPHRASE: PASS });
   assert.match(again.stderr, /already holds this identity/);
-
-  assert.equal(sealcast(['identity', 'export', '--identity', join(root, 'r.json'), '--out', join(root, 'r.sealed')], { SEALCAST_PASSPHRASE: PASS }).code, 2, '--out exists');
-  const noPass = sealcast(['identity', 'export', '--identity', join(root, 'r.json')]);
-  assert.equal(noPass.code, 2);
-  assert.match(noPass.stderr, /SEALCAST_PASSPHRASE/);
-  assert.match(sealcast(['identity', 'export', '--identity', join(root, 'r.json')], { SEALCAST_PASSPHRASE: 'short' }).stderr, /at least 8/);
-  assert.match(sealcast(['identity', 'export', '--identity', join(root, 'none.json')], { SEALCAST_PASSPHRASE: PASS }).stderr, /no identity at/);
-  assert.match(sealcast(['identity', 'import', join(root, 'missing.sealed')]).stderr, /no such file/);
-  assert.equal(sealcast(['identity', 'import']).code, 2);
-  assert.equal(sealcast(['identity', 'frob']).code, 2);
-  assert.equal(sealcast(['identity']).code, 2);
 });
 
 test('help: identity, identity export and identity import', () => {

@@ -1,21 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaLibrary } from './media-library.js';
 import { createPolicy } from './rendition-policy.js';
 import { StreamSession, type StreamEvent } from './stream-session.js';
-import { decodeErrors, frameHeights, makeClip } from '../../test/support/media-fixtures.js';
+import { decodeErrors, frameHeights } from '../../test/support/media-fixtures.js';
+import { seedLibrary } from '../../test/support/seeded-library.js';
 
 test('stream session: thirds decodes cleanly with heights switching at the thirds; credit, seek and stop', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sealcast-stream-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(join(root, 'v'));
-  makeClip(join(root, 'v', 'movie.mp4'), { width: 854, height: 480, seconds: 12 });
-  const lib = new MediaLibrary({ videosDir: join(root, 'v'), cacheDir: join(root, 'c') });
+  // Streaming is the subject, not the transcode: the title comes transcoded (shared with video.e2e).
+  await seedLibrary(join(root, 'v'), root, [{ file: 'movie.mp4', clip: { width: 854, height: 480, seconds: 12 } }]);
+  const lib = new MediaLibrary({ videosDir: join(root, 'v'), cacheDir: join(root, 'media') });
   await lib.start();
-  while (lib.get('movie')!.state !== 'ready') await new Promise((r) => setTimeout(r, 100));
+  assert.equal(lib.get('movie')!.state, 'ready', 'the seeded title is ready at once');
   const title = lib.get('movie')!;
   assert.equal(title.segmentCount, 6);
 

@@ -80,11 +80,11 @@ export interface WebRig {
   assertNoConsoleErrors(allowed?: RegExp): void;
 }
 
-/** Starts the rig; `videos` makes the library directory under the test's temporary root. */
-export async function webRig(t: TestContext, prefix: string, opts: { videos?: (root: string) => string; env?: Record<string, string> } = {}): Promise<WebRig> {
+/** Starts the rig; `videos` makes the library directory under the test's temporary root (and may seed the data directory). */
+export async function webRig(t: TestContext, prefix: string, opts: { videos?: (root: string, dataDir: string) => string | Promise<string>; env?: Record<string, string> } = {}): Promise<WebRig> {
   const root = tempDir(prefix);
   const dataDir = join(root, 'data');
-  const videosDir = opts.videos?.(root);
+  const videosDir = await opts.videos?.(root, dataDir);
   const start = (port?: number) => spawnServer({ dataDir, ...(videosDir ? { videosDir } : {}), ...(port ? { port } : {}), ...(opts.env ? { env: opts.env } : {}) });
   const server = await start();
   const browser = await launchBrowser();
