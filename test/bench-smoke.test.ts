@@ -16,6 +16,9 @@ test('quick benchmarks run and write well-formed results', { timeout: 120_000 },
     const r = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'relay', 'crypto', 'mls', '--quick', '--out', out], {
       encoding: 'utf8',
       timeout: 110_000,
+      // SIGKILL: a hung benchmark (one deadlocked in native code never ran its SIGTERM handler)
+      // must fail this test, not hold the whole run for ever.
+      killSignal: 'SIGKILL',
       env: {
         ...process.env,
         // Smaller than --quick alone: this is a smoke test, not a measurement.

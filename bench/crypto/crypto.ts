@@ -7,7 +7,7 @@ import { repoRoot } from '../../test/support/repo-root.js';
 import { setting, type Benchmark, type BenchContext } from '../lib/bench.js';
 import type { SummaryRow } from '../lib/result.js';
 import { median, ratio, round } from '../lib/stats.js';
-import { checkAgainstRfcVector, rawGcmOpen, rawGcmSeal, rawHpkeOpen, rawHpkeSeal, rawPublic } from './raw-hpke.js';
+import { checkAgainstRfcVector, okpKeyPair, rawGcmOpen, rawGcmSeal, rawHpkeOpen, rawHpkeSeal, rawPublic } from './raw-hpke.js';
 
 const PLAINTEXT_BYTES = 1024;
 
@@ -86,8 +86,8 @@ async function makePair(suite: SuiteName): Promise<Pair> {
       rawGcmOpen(key, nonce!, binding, body!);
     };
   } else {
-    const signing = generateKeyPairSync('ed25519');
-    const recipient = generateKeyPairSync('x25519');
+    const signing = okpKeyPair('ed25519');
+    const recipient = okpKeyPair('x25519');
     const pkRBytes = rawPublic(createPublicKey(recipient.privateKey));
     const info = Buffer.from(HPKE_INFO);
     rawSeal = () => {

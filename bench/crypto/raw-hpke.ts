@@ -1,7 +1,7 @@
 // RFC 9180 HPKE base mode, DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-128-GCM, written
 // straight on node:crypto's synchronous primitives: the ceiling sealcast's WebCrypto path is
 // compared with. Checked against the RFC's A.1.1 vector before it is timed.
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 
 const VERSION = Buffer.from('HPKE-v1');
 const KEM_ID = Buffer.from([0x4b, 0x45, 0x4d, 0x00, 0x20]); // "KEM" || 0x0020
@@ -15,6 +15,23 @@ function labeledExpand(suite: Buffer, prk: Buffer, label: string, info: Buffer, 
   const len = Buffer.from([length >> 8, length & 0xff]);
   // length <= 32: one HMAC block of HKDF-Expand.
   return createHmac('sha256', prk).update(Buffer.concat([len, VERSION, suite, Buffer.from(label), info, Buffer.from([1])])).digest().subarray(0, length);
+}
+
+/** PKCS#8 headers of an X25519 and an Ed25519 private key; the 32-byte seed follows. */
+const PKCS8_PREFIX = {
+  x25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+  ed25519: Buffer.from('302e020100300506032b657004220420', 'hex'),
+} as const;
+
+/**
+ * A key pair from 32 random bytes, imported rather than generated: on Node 20 a JWK export of a key
+ * made by generateKeyPair(Sync) can deadlock the process for good, when the garbage collector
+ * finalizes the key's generation job during the export (both take the key's mutex; seen as a hung
+ * `npm run bench -- crypto` with the main thread in ~KeyGenJob under ExportJWKEdKey).
+ */
+export function okpKeyPair(kind: 'x25519' | 'ed25519'): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX[kind], randomBytes(32)]), format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 function rawPublic(key: KeyObject): Buffer {
@@ -53,7 +70,7 @@ function gcmOpen(key: Buffer, nonce: Buffer, aad: Buffer, ct: Buffer): Buffer {
 
 /** Single-shot base-mode seal; an ephemeral key is made unless one is given (for the vector). */
 export function rawHpkeSeal(pkR: KeyObject, info: Buffer, aad: Buffer, pt: Buffer, ephemeral?: KeyObject): Buffer {
-  const skE = ephemeral ?? generateKeyPairSync('x25519').privateKey;
+  const skE = ephemeral ?? okpKeyPair('x25519').privateKey;
   const enc = rawPublic(skE);
   const dh = diffieHellman({ privateKey: skE, publicKey: pkR });
   const { key, nonce } = keySchedule(encapShared(dh, enc, rawPublic(pkR)), info);
