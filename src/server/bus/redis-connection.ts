@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redactUrl } from '../../store/url-redaction.js';
 
 export interface RedisOptions {
   /** Every key and channel starts with this (one deployment, or one test run, per prefix). */
@@ -19,18 +20,7 @@ export async function openRedis(url: string, onError: (e: Error) => void): Promi
     await r.connect();
   } catch (e) {
     r.disconnect();
-    throw new Error(`cannot reach Redis at ${redactRedis(url)}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
   return r;
-}
-
-/** The URL without its password, for messages. */
-export function redactRedis(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { StoreError } from '../store-error.js';
 import { isUnavailable, unavailable } from './pg-errors.js';
 import { migratePg } from './pg-migrate.js';
+import { redactUrl } from '../url-redaction.js';
 
 /** What a query runs on: the pool, or one client inside a transaction. */
 export interface PgQueryable {
@@ -44,7 +45,7 @@ export class PgDatabase implements PgQueryable {
     } catch (e) {
       await pool.end();
       if (e instanceof StoreError) throw e;
-      throw new StoreError('OPEN_FAILED', `cannot open PostgreSQL database ${redact(url)}: ${(e as Error).message}`, { cause: e });
+      throw new StoreError('OPEN_FAILED', `cannot open PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
     }
     return new PgDatabase(pool);
   }
@@ -101,16 +102,5 @@ export class PgDatabase implements PgQueryable {
 
   close(): Promise<void> {
     return this.pool.end();
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }
