@@ -10,6 +10,7 @@ import { ConversationKind, ConversationNotice_Kind, type ServerFrame } from '../
 import type { RawClient } from './support/raw-client.js';
 import { queueItems, rawLoginV2, TestAccount } from './support/raw-login-v2.js';
 import { removeDir, spawnServer, type ServerProcess } from './support/server-process.js';
+import { mls } from './support/opaque-mls.js';
 
 let server: ServerProcess;
 
@@ -26,27 +27,6 @@ function errorName(f: ServerFrame): string | undefined {
   return f.body.case === 'error' ? f.body.value.name : undefined;
 }
 
-function u64(n: number): number[] {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(n));
-  return [...b];
-}
-
-/** An RFC 9420 §2.1.2 vector of `n` opaque bytes (n < 64: a one-byte length). */
-const vec = (n: number) => [n, ...randomBytes(n)];
-
-/**
- * MLS framing (RFC 9420 §6) with opaque content: what the server reads, and nothing it could open.
- * A GroupInfo states the epoch it is for: the one after the commit it comes with.
- */
-const mls = {
-  commit: (group: Uint8Array, epoch: number) =>
-    Uint8Array.from([0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), 1, 0, 0, 0, 0, 0, 3, ...randomBytes(40)]),
-  application: (group: Uint8Array, epoch: number) =>
-    Uint8Array.from([0, 1, 0, 2, group.byteLength, ...group, ...u64(epoch), 1, ...vec(0), ...vec(20), ...vec(40)]),
-  welcome: () => Uint8Array.from([0, 1, 0, 3, 0, 1, ...vec(30), ...vec(30)]),
-  groupInfo: (group: Uint8Array, epoch: number) => Uint8Array.from([0, 1, 0, 4, 0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), ...randomBytes(30)]),
-};
 
 interface Member {
   account: TestAccount;

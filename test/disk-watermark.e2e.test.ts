@@ -12,6 +12,7 @@ import type { RawClient } from './support/raw-client.js';
 import { rawLogin } from './support/raw-login.js';
 import { rawLoginV2, TestAccount } from './support/raw-login-v2.js';
 import { removeDir, spawnServer, tempDir, type ServerProcess } from './support/server-process.js';
+import { mls } from './support/opaque-mls.js';
 
 const FULL = String(10 ** 15);
 const ROOMY = '0';
@@ -20,22 +21,6 @@ function outcome(f: ServerFrame): string {
   return f.body.case === 'error' ? f.body.value.name : f.body.case ?? 'none';
 }
 
-function u64(n: number): number[] {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(n));
-  return [...b];
-}
-
-/** MLS framing (RFC 9420 §6) with opaque content, as test/delivery-service.e2e.test.ts builds it. */
-const vec = (n: number) => [n, ...randomBytes(n)];
-const mls = {
-  commit: (group: Uint8Array, epoch: number) =>
-    Uint8Array.from([0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), 1, 0, 0, 0, 0, 0, 3, ...randomBytes(40)]),
-  application: (group: Uint8Array, epoch: number) =>
-    Uint8Array.from([0, 1, 0, 2, group.byteLength, ...group, ...u64(epoch), 1, ...vec(0), ...vec(20), ...vec(40)]),
-  welcome: () => Uint8Array.from([0, 1, 0, 3, 0, 1, ...vec(30), ...vec(30)]),
-  groupInfo: (group: Uint8Array, epoch: number) => Uint8Array.from([0, 1, 0, 4, 0, 1, 0, 1, group.byteLength, ...group, ...u64(epoch), ...randomBytes(30)]),
-};
 
 async function v1Send(from: { client: RawClient; identity: Identity }, fromName: string, to: { name: string; identity: Identity }): Promise<{ id: string; reply: ServerFrame }> {
   const id = randomId();
