@@ -1,14 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { CliError } from './cli-error.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../media/transcode-lock.js';
 
 /**
  * An exclusive lock file holding our pid: two one-shot commands using one device's MLS state at
@@ -30,7 +22,7 @@ export function lockDevice(path: string): () => void {
       } catch {
         // Removed meanwhile: try again.
       }
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new CliError(`another sealcast command (pid ${holder}) is using this device; wait for it, or remove ${path} if it is gone`);
       }
       rmSync(path, { force: true });

@@ -14,6 +14,7 @@ import { scanLibrary } from '../../src/media/library-scan.js';
 import { MediaLibrary } from '../../src/media/media-library.js';
 import { cacheKey, readManifest, titleCacheDir, writeManifest } from '../../src/media/title-cache.js';
 import { makeBandsClip, makeClip } from './media-fixtures.js';
+import { processAlive } from '../../src/media/transcode-lock.js';
 
 export type ClipSpec =
   | { width: number; height: number; seconds: number; audio?: boolean; rate?: number; bands?: false }
@@ -54,15 +55,6 @@ function mtimeOr(path: string): number {
     return statSync(path).mtimeMs;
   } catch {
     return Date.now();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -115,7 +107,7 @@ async function ensure(t: SeedTitle): Promise<string> {
         holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
       } catch { /* being created */ }
       // Its builder died (or died before writing its pid): take over.
-      const dead = Number.isFinite(holder) ? !alive(holder) : Date.now() - mtimeOr(lock) > 10_000;
+      const dead = Number.isFinite(holder) ? !processAlive(holder) : Date.now() - mtimeOr(lock) > 10_000;
       if (dead) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
       continue;
