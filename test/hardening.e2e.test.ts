@@ -20,6 +20,17 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
+/** The TLS version a default client negotiates with the server. */
+function negotiatedProtocol(port: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(s.getProtocol() ?? '');
+      s.end();
+    });
+    s.on('error', reject);
+  });
+}
+
 test('TLS 1.3 only; security headers; /healthz and /metrics', async (t) => {
   const server = await spawnServer();
   t.after(async () => {
@@ -31,14 +42,7 @@ test('TLS 1.3 only; security headers; /healthz and /metrics', async (t) => {
     s.on('error', (e) => resolve(`refused: ${e.message}`));
   });
   assert.match(tls12, /^refused/, 'a TLS 1.2 client cannot connect');
-  const tls13 = await new Promise<string>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
-      resolve(s.getProtocol() ?? '');
-      s.end();
-    });
-    s.on('error', reject);
-  });
-  assert.equal(tls13, 'TLSv1.3');
+  assert.equal(await negotiatedProtocol(server.port), 'TLSv1.3');
 
   const home = await get(`${server.httpsUrl}/`);
   assert.equal(home.status, 200);
@@ -87,14 +91,7 @@ test('the opt-in TLS 1.2 mode offers AEAD suites only; TLS 1.3 still works', asy
   for (const cbc of ['ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA']) {
     assert.match(await tls12With(server.port, cbc), /^refused: .*(handshake failure|no shared cipher)/i, cbc);
   }
-  const tls13 = await new Promise<string>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
-      resolve(s.getProtocol() ?? '');
-      s.end();
-    });
-    s.on('error', reject);
-  });
-  assert.equal(tls13, 'TLSv1.3');
+  assert.equal(await negotiatedProtocol(server.port), 'TLSv1.3');
 });
 
 /** The server's log records with message `msg` (JSON lines of --log-file). */
