@@ -46,7 +46,11 @@ before(async () => {
   writeFileSync(join(videos, 'junk.bin'), randomBytes(4000));
   writeFileSync(join(videos, 'broken.mp4'), readFileSync(join(videos, 'movie.mp4')).subarray(0, 1500));
   server = await spawnServer({ dataDir: join(root, 'data'), videosDir: videos, args: ['--admin', 'boss'] });
-  await until('the library settled', async () => (await list('boss')).every((t) => t.state === 'ready' || t.state === 'failed'));
+  // All four listed first: files this fresh are still settling at the first scan, and an empty list is "all settled" too.
+  await until('the library settled', async () => {
+    const l = await list('boss');
+    return l.length === 4 && l.every((t) => t.state === 'ready' || t.state === 'failed');
+  });
 });
 
 after(async () => {
